@@ -1,0 +1,42 @@
+/// @file The registry of f-divergences F_f(P||Q) = integral q f(rho/q) (THEORY.md section 2).
+#pragma once
+#include <petscsys.h>
+
+typedef struct W2Divergence_s W2Divergence;
+typedef PetscReal (*W2DivScalar)(const W2Divergence *, PetscReal);
+
+/* One convex f with f(1) = 0. Pointwise members return NaN outside their domain; the checked
+   wrappers below turn that into an error naming the value. */
+struct W2Divergence_s {
+  char        type[32];
+  PetscReal   alpha;       /* the exponent of the alpha family (unused by the others) */
+  W2DivScalar f, df, d2f, d3f;
+  W2DivScalar dfinv;       /* (f')^-1 on the range of f' (clamped to 0 where f' is bounded below) */
+  W2DivScalar conj;        /* the convex conjugate f*(s) = sup_{t >= 0} s t - f(t) */
+  PetscReal   conj_sup;    /* f* is finite exactly for s < conj_sup (+inf: everywhere) */
+  PetscBool   needs_positive; /* f'(0) is infinite: densities must be > 0 */
+};
+
+/* A constructor fills the members for its type; registered by name in W2DivergenceRegisterAll. */
+typedef PetscErrorCode (*W2DivergenceCtor)(W2Divergence *);
+
+PetscErrorCode W2DivergenceRegisterAll(void);
+PetscErrorCode W2DivergenceRegister(const char name[], W2DivergenceCtor ctor);
+PetscErrorCode W2DivergenceList(char *buf, size_t len);
+/* Reads -div_type (default jsd) and -div_alpha. */
+PetscErrorCode W2DivergenceCreate(MPI_Comm comm, W2Divergence **div);
+PetscErrorCode W2DivergenceCreateByName(MPI_Comm comm, const char type[], PetscReal alpha, W2Divergence **div);
+PetscErrorCode W2DivergenceDestroy(W2Divergence **div);
+
+/* Checked evaluations: PETSC_ERR_ARG_OUTOFRANGE with the offending value. */
+PetscErrorCode W2DivergenceEvalF(const W2Divergence *div, PetscReal t, PetscReal *value);
+PetscErrorCode W2DivergenceEvalDFInv(const W2Divergence *div, PetscReal s, PetscReal *t);
+PetscErrorCode W2DivergenceEvalConj(const W2Divergence *div, PetscReal s, PetscReal *value);
+
+/* the registered constructors, one file each */
+PetscErrorCode W2DivergenceCreate_KL(W2Divergence *);
+PetscErrorCode W2DivergenceCreate_ReverseKL(W2Divergence *);
+PetscErrorCode W2DivergenceCreate_Chi2(W2Divergence *);
+PetscErrorCode W2DivergenceCreate_Hellinger(W2Divergence *);
+PetscErrorCode W2DivergenceCreate_JSD(W2Divergence *);
+PetscErrorCode W2DivergenceCreate_Alpha(W2Divergence *);

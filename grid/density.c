@@ -1,0 +1,193 @@
+/// @file Densities from a named profile, an expression in x and y (libmatheval), or an HDF5 dataset.
+#include <hdf5.h>
+#include <matheval.h>
+#include "grid/profile.h"
+
+static PetscFunctionList W2Profiles          = NULL;
+static PetscBool         W2ProfilesRegistered = PETSC_FALSE;
+
+PetscErrorCode W2ProfileRegister(const char name[], W2ProfileFn fn)
+{
+  PetscFunctionBeginUser;
+  PetscCall(PetscFunctionListAdd(&W2Profiles, name, fn));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode W2ProfileRegisterAll(void)
+{
+  PetscFunctionBeginUser;
+  if (W2ProfilesRegistered) PetscFunctionReturn(0);
+  W2ProfilesRegistered = PETSC_TRUE;
+  PetscCall(W2ProfileRegister("uniform", W2Profile_Uniform));
+  PetscCall(W2ProfileRegister("gaussian", W2Profile_Gaussian));
+  PetscCall(W2ProfileRegister("mixture", W2Profile_Mixture));
+  PetscCall(W2ProfileRegister("vonmises", W2Profile_VonMises));
+  PetscCall(W2ProfileRegister("cosine", W2Profile_Cosine));
+  PetscCall(W2ProfileRegister("barenblatt", W2Profile_Barenblatt));
+  PetscFunctionReturn(0);
+}
+
+/* v = expr(x, y) with libmatheval; the only variables allowed are x (and y in 2-D) */
+static PetscErrorCode FillExpression(const W2Grid *g, const char option[], const char expr[], Vec v)
+{
+  char        *names[2] = {(char *)"x", (char *)"y"};
+  char       **used;
+  int          nused;
+  void        *ev;
+  W2Box        b;
+  PetscScalar *a;
+
+  PetscFunctionBeginUser;
+  ev = evaluator_create((char *)expr);
+  PetscCheck(ev, g->comm, PETSC_ERR_USER_INPUT, "%s '%s' does not parse as an expression in x%s", option, expr, g->dim > 1 ? " and y" : "");
+  evaluator_get_variables(ev, &used, &nused);
+  for (int k = 0; k < nused; k++) {
+    PetscBool ok = (PetscBool)(!strcmp(used[k], "x") || (g->dim > 1 && !strcmp(used[k], "y")));
+    if (!ok) evaluator_destroy(ev);
+    PetscCheck(ok, g->comm, PETSC_ERR_USER_INPUT, "%s '%s' uses the unknown variable '%s' (allowed: x%s)", option, expr, used[k], g->dim > 1 ? ", y" : "");
+  }
+  PetscCall(W2GridOwnedBox(g, &b));
+  PetscCall(VecGetArray(v, &a));
+  for (PetscInt j = b.ys; j < b.ys + b.ym; j++)
+    for (PetscInt i = b.xs; i < b.xs + b.xm; i++) {
+      double xy[2] = {W2GridX(g, i), W2GridY(g, j)};
+      a[(j - b.ys) * b.xm + (i - b.xs)] = evaluator_evaluate(ev, g->dim, names, xy);
+    }
+  PetscCall(VecRestoreArray(v, &a));
+  evaluator_destroy(ev);
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode W2ReadGridDataset(const W2Grid *g, const char file[], const char dataset[], PetscInt step, const char option[], Vec v)
+{
+  hid_t        f, d, space, mem;
+  int          rank;
+  hsize_t      dims[4], start[3] = {0, 0, 0}, count[3] = {1, 1, 1};
+  W2Box        b;
+  PetscScalar *a;
+  herr_t       err;
+  PetscBool    exists;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscTestFile(file, 'r', &exists));
+  PetscCheck(exists, g->comm, PETSC_ERR_FILE_OPEN, "%s: cannot read the file '%s'", option, file);
+  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+  f = H5Fopen(file, H5F_ACC_RDONLY, H5P_DEFAULT);
+  PetscCheck(f >= 0, g->comm, PETSC_ERR_FILE_READ, "%s: '%s' is not a readable HDF5 file", option, file);
+  d = H5Dopen2(f, dataset, H5P_DEFAULT);
+  if (d < 0) H5Fclose(f);
+  PetscCheck(d >= 0, g->comm, PETSC_ERR_FILE_READ, "%s: '%s' has no dataset '%s'", option, file, dataset);
+  space = H5Dget_space(d);
+  rank  = H5Sget_simple_extent_ndims(space);
+  if (rank > 0 && rank <= 4) H5Sget_simple_extent_dims(space, dims, NULL);
+  {
+    /* accept [Ny][Nx] (or [Nx]) with an optional leading time axis */
+    const int       grank = (int)g->dim, lead = rank - grank;
+    const PetscBool shape = (PetscBool)((lead == 0 || lead == 1) && dims[rank - 1] == (hsize_t)g->N[0] && (grank == 1 || dims[rank - 2] == (hsize_t)g->N[1]));
+    if (!shape) {
+      H5Sclose(space);
+      H5Dclose(d);
+      H5Fclose(f);
+    }
+    PetscCheck(shape, g->comm, PETSC_ERR_USER_INPUT, "%s: dataset '%s' in '%s' has rank %d, not the grid's shape %s%" PetscInt_FMT " x %" PetscInt_FMT " (optionally with a leading time axis)", option, dataset, file, rank, grank == 1 ? "1 x " : "", g->N[1], g->N[0]);
+    PetscCall(W2GridOwnedBox(g, &b));
+    if (lead) {
+      const PetscInt nt = (PetscInt)dims[0];
+      if (step < 0) step = nt - 1;
+      if (step >= nt) {
+        H5Sclose(space);
+        H5Dclose(d);
+        H5Fclose(f);
+      }
+      PetscCheck(step < nt, g->comm, PETSC_ERR_USER_INPUT, "%s: step %" PetscInt_FMT " asked of dataset '%s' with %" PetscInt_FMT " steps", option, step, dataset, nt);
+      start[0] = (hsize_t)step;
+    }
+    start[lead] = (hsize_t)(grank == 2 ? b.ys : b.xs);
+    count[lead] = (hsize_t)(grank == 2 ? b.ym : b.xm);
+    if (grank == 2) {
+      start[lead + 1] = (hsize_t)b.xs;
+      count[lead + 1] = (hsize_t)b.xm;
+    }
+  }
+  H5Sselect_hyperslab(space, H5S_SELECT_SET, start, NULL, count, NULL);
+  {
+    hsize_t n = (hsize_t)b.xm * (hsize_t)b.ym;
+    mem       = H5Screate_simple(1, &n, NULL);
+  }
+  PetscCall(VecGetArray(v, &a));
+  err = H5Dread(d, H5T_NATIVE_DOUBLE, mem, space, H5P_DEFAULT, a);
+  PetscCall(VecRestoreArray(v, &a));
+  H5Sclose(mem);
+  H5Sclose(space);
+  H5Dclose(d);
+  H5Fclose(f);
+  PetscCheck(err >= 0, g->comm, PETSC_ERR_FILE_READ, "%s: reading dataset '%s' of '%s' failed (not numeric?)", option, dataset, file);
+  PetscFunctionReturn(0);
+}
+
+/* FILE.h5:dataset */
+static PetscErrorCode FillFile(const W2Grid *g, const char option[], const char spec[], PetscInt step, Vec v)
+{
+  char  path[PETSC_MAX_PATH_LEN];
+  char *colon;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscStrncpy(path, spec, sizeof(path)));
+  colon = strrchr(path, ':');
+  PetscCheck(colon && colon[1], g->comm, PETSC_ERR_USER_INPUT, "%s '%s' must be FILE.h5:dataset", option, spec);
+  *colon = 0;
+  PetscCall(W2ReadGridDataset(g, path, colon + 1, step, option, v));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode W2ProfileCreateDensity(const W2Grid *g, const char prefix[], const char default_profile[], PetscBool positive, Vec v, PetscReal *mass, char source[], size_t source_len)
+{
+  char        profile[64], expr[1024] = "", file[PETSC_MAX_PATH_LEN] = "", option[80];
+  PetscBool   has_profile, has_expr, has_file;
+  PetscInt    step = -1;
+  PetscReal   vmin, vmax;
+  W2ProfileFn fn;
+
+  PetscFunctionBeginUser;
+  PetscCall(W2ProfileRegisterAll());
+  PetscCall(PetscStrncpy(profile, default_profile, sizeof(profile)));
+  PetscOptionsBegin(g->comm, prefix, "Density", NULL);
+  PetscCall(PetscOptionsFList("-profile", "Named profile", NULL, W2Profiles, profile, profile, sizeof(profile), &has_profile));
+  PetscCall(PetscOptionsString("-expr", "Expression in x and y (libmatheval syntax)", NULL, expr, expr, sizeof(expr), &has_expr));
+  PetscCall(PetscOptionsString("-file", "FILE.h5:dataset", NULL, file, file, sizeof(file), &has_file));
+  PetscCall(PetscOptionsInt("-file_step", "Time step of a dataset with a time axis (default: the last)", NULL, step, &step, NULL));
+  PetscOptionsEnd();
+  PetscCheck(has_profile + has_expr + has_file <= 1, g->comm, PETSC_ERR_USER_INPUT, "give only one of -%sprofile, -%sexpr, -%sfile", prefix, prefix, prefix);
+  if (has_expr) {
+    PetscCall(PetscSNPrintf(option, sizeof(option), "-%sexpr", prefix));
+    PetscCall(FillExpression(g, option, expr, v));
+    PetscCall(PetscSNPrintf(source, source_len, "expression %s", expr));
+  } else if (has_file) {
+    PetscCall(PetscSNPrintf(option, sizeof(option), "-%sfile", prefix));
+    PetscCall(FillFile(g, option, file, step, v));
+    PetscCall(PetscSNPrintf(source, source_len, "file %s", file));
+  } else {
+    PetscCall(PetscSNPrintf(option, sizeof(option), "-%sprofile", prefix));
+    PetscCall(PetscFunctionListFind(W2Profiles, profile, &fn));
+    PetscCheck(fn, g->comm, PETSC_ERR_USER_INPUT, "%s %s is not a known profile (known: uniform, gaussian, mixture, vonmises, cosine, barenblatt)", option, profile);
+    PetscCall((*fn)(g, prefix, v));
+    PetscCall(PetscSNPrintf(source, source_len, "profile %s", profile));
+  }
+  {
+    /* NaN compares false with everything: count non-finite values separately */
+    const PetscScalar *a;
+    PetscInt           n, bad = 0;
+    PetscCall(VecGetLocalSize(v, &n));
+    PetscCall(VecGetArrayRead(v, &a));
+    for (PetscInt k = 0; k < n; k++) bad += !PetscIsNormalReal(PetscRealPart(a[k])) && PetscRealPart(a[k]) != 0;
+    PetscCall(VecRestoreArrayRead(v, &a));
+    PetscCall(MPIU_Allreduce(MPI_IN_PLACE, &bad, 1, MPIU_INT, MPI_SUM, g->comm));
+    PetscCheck(!bad, g->comm, PETSC_ERR_USER_INPUT, "%s (%s): %" PetscInt_FMT " values are NaN, infinite or subnormal", option, source, bad);
+  }
+  PetscCall(VecMin(v, NULL, &vmin));
+  PetscCall(VecMax(v, NULL, &vmax));
+  PetscCheck(vmin >= 0, g->comm, PETSC_ERR_USER_INPUT, "%s (%s): a density must be >= 0, got %g", option, source, (double)vmin);
+  PetscCheck(!positive || vmin > 0, g->comm, PETSC_ERR_USER_INPUT, "%s (%s): must be > 0 everywhere (the divergence needs positivity), got %g", option, source, (double)vmin);
+  PetscCall(W2GridNormalize(g, v, mass));
+  PetscFunctionReturn(0);
+}

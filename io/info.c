@@ -1,0 +1,99 @@
+/// @file Summary of a result file: what ran, the grid, the steps, and the energy balance.
+#include <hdf5.h>
+#include "io/info.h"
+
+static void ReadStringAttribute(hid_t file, const char name[], char *buf, size_t len)
+{
+  hid_t attr, type;
+  buf[0] = 0;
+  if (H5Aexists(file, name) <= 0) return;
+  attr = H5Aopen(file, name, H5P_DEFAULT);
+  type = H5Aget_type(attr);
+  if (H5Tget_class(type) == H5T_STRING) {
+    if (H5Tis_variable_str(type) > 0) {
+      char *s = NULL;
+      hid_t mt = H5Tcopy(H5T_C_S1);
+      H5Tset_size(mt, H5T_VARIABLE);
+      if (H5Aread(attr, mt, &s) >= 0 && s) {
+        snprintf(buf, len, "%s", s);
+        H5free_memory(s);
+      }
+      H5Tclose(mt);
+    } else {
+      size_t n  = H5Tget_size(type);
+      char  *s  = calloc(n + 1, 1);
+      hid_t  mt = H5Tcopy(H5T_C_S1);
+      H5Tset_size(mt, n + 1);
+      if (s && H5Aread(attr, mt, s) >= 0) snprintf(buf, len, "%s", s);
+      free(s);
+      H5Tclose(mt);
+    }
+  }
+  H5Tclose(type);
+  H5Aclose(attr);
+}
+
+/* first and last entries of a 1-D dataset of doubles; n = 0 when absent */
+static void ReadEnds(hid_t file, const char path[], hsize_t *n, double *first, double *last)
+{
+  hid_t   set, space, mem;
+  hsize_t one = 1, at;
+  *n = 0;
+  if (H5Lexists(file, path, H5P_DEFAULT) <= 0) return;
+  set   = H5Dopen2(file, path, H5P_DEFAULT);
+  space = H5Dget_space(set);
+  if (H5Sget_simple_extent_ndims(space) == 1) H5Sget_simple_extent_dims(space, n, NULL);
+  mem = H5Screate_simple(1, &one, NULL);
+  if (*n) {
+    at = 0;
+    H5Sselect_hyperslab(space, H5S_SELECT_SET, &at, NULL, &one, NULL);
+    H5Dread(set, H5T_NATIVE_DOUBLE, mem, space, H5P_DEFAULT, first);
+    at = *n - 1;
+    H5Sselect_hyperslab(space, H5S_SELECT_SET, &at, NULL, &one, NULL);
+    H5Dread(set, H5T_NATIVE_DOUBLE, mem, space, H5P_DEFAULT, last);
+  }
+  H5Sclose(mem);
+  H5Sclose(space);
+  H5Dclose(set);
+}
+
+PetscErrorCode W2CommandInfo(MPI_Comm comm, const char path[])
+{
+  PetscMPIInt rank;
+  hid_t       file;
+  char        version[64], div[128], grid[256], method[256], init[1200], target[1200];
+  hsize_t     nt, nd;
+  double      t0 = 0, t1 = 0, e0 = 0, e1 = 0, m0 = 0, m1 = 0, r0 = 0, r1 = 0, q0 = 0, q1 = 0, lo0 = 0, lo1 = 0;
+  PetscBool   exists;
+
+  PetscFunctionBeginUser;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  PetscCall(PetscTestFile(path, 'r', &exists));
+  PetscCheck(exists, comm, PETSC_ERR_FILE_OPEN, "info: cannot read the file '%s'", path);
+  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+  file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  PetscCheck(file >= 0, comm, PETSC_ERR_FILE_READ, "info: '%s' is not a readable HDF5 file", path);
+  ReadStringAttribute(file, "w2flow_version", version, sizeof(version));
+  ReadStringAttribute(file, "divergence", div, sizeof(div));
+  ReadStringAttribute(file, "grid", grid, sizeof(grid));
+  ReadStringAttribute(file, "method", method, sizeof(method));
+  ReadStringAttribute(file, "initial", init, sizeof(init));
+  ReadStringAttribute(file, "target", target, sizeof(target));
+  ReadEnds(file, "/fields/time", &nt, &t0, &t1);
+  ReadEnds(file, "/diagnostics/energy", &nd, &e0, &e1);
+  ReadEnds(file, "/diagnostics/mass", &nd, &m0, &m1);
+  ReadEnds(file, "/diagnostics/edi_residual", &nd, &r0, &r1);
+  ReadEnds(file, "/diagnostics/edi_relative", &nd, &q0, &q1);
+  ReadEnds(file, "/diagnostics/min_rho", &nd, &lo0, &lo1);
+  H5Fclose(file);
+  PetscCheck(version[0], comm, PETSC_ERR_FILE_UNEXPECTED, "info: '%s' is not a w2flow result (no w2flow_version attribute)", path);
+  PetscCall(PetscPrintf(comm, "%s: w2flow %s result\n", path, version));
+  PetscCall(PetscPrintf(comm, "  divergence  %s\n  grid        %s\n  method      %s\n  initial     %s\n  target      %s\n", div, grid, method, init, target));
+  PetscCall(PetscPrintf(comm, "  fields      %d time steps, t = %.6g .. %.6g\n", (int)nt, t0, t1));
+  PetscCall(PetscPrintf(comm, "  steps       %d diagnostic rows\n", (int)nd));
+  if (nd) {
+    PetscCall(PetscPrintf(comm, "  energy      %.10e -> %.10e\n  mass        %.15f -> %.15f (relative change %.2e)\n", e0, e1, m0, m1, (m1 - m0) / m0));
+    PetscCall(PetscPrintf(comm, "  EDI         residual %.3e, %.3e of the energy drop\n  min rho     %.3e at the end\n", r1, q1, lo1));
+  }
+  PetscFunctionReturn(0);
+}

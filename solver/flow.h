@@ -1,0 +1,45 @@
+/// @file The finite-volume W2 gradient flow d_t rho = div(rho grad f'(rho/q)) (THEORY.md section 3).
+#pragma once
+#include <petscts.h>
+#include "grid/grid.h"
+#include "divergences/divergence.h"
+
+/* Semi-discrete quantities of one state: E_h = sum q f(rho/q) dV, D_h = sum_faces u F dV. */
+typedef struct {
+  PetscReal energy, dissipation, mass, min_rho;
+  PetscReal max_speed[2]; /* max |u| over the faces normal to each axis */
+  PetscReal max_diffusivity; /* max rho f''(rho/q)/q: the linearised diffusion coefficient */
+} W2FlowDiagnostics;
+
+typedef struct {
+  W2Grid       *grid;
+  W2Divergence *div;
+  Vec           q;              /* target density (global) */
+  Vec           qloc;           /* target with ghosts */
+  PetscInt      order;          /* 1: upwind; 2: minmod-limited reconstruction */
+  Vec           rholoc, philoc; /* work vectors with ghosts */
+  PetscReal     cfl;            /* explicit steps: fraction of the forward-Euler limit */
+  PetscReal     dt_max;         /* the step asked for (-ts_dt) before the explicit limit */
+  PetscBool     explicit_ts;
+  PetscReal     positivity_tol; /* negative values above -tol * max rho count as round-off */
+  PetscInt      rhs_evaluations, rejected_stages;
+} W2Flow;
+
+PetscErrorCode W2FlowCreate(W2Grid *grid, W2Divergence *div, Vec q, PetscInt order, W2Flow **flow);
+PetscErrorCode W2FlowDestroy(W2Flow **flow);
+
+/* G = div_h(rho grad_h phi) (G may be NULL) and the diagnostics of rho (diag may be NULL).
+   valid is false when rho leaves the divergence's domain (rho < 0, or rho = 0 where f'(0) is infinite). */
+PetscErrorCode W2FlowEvaluate(W2Flow *flow, Vec rho, Vec G, W2FlowDiagnostics *diag, PetscBool *valid);
+/* phi = f'(rho/q) on the owned cells */
+PetscErrorCode W2FlowPotential(W2Flow *flow, Vec rho, Vec phi);
+/* cell-centred velocity -grad phi (central differences), dof = dim, on vdm (a DMDA compatible with the grid) */
+PetscErrorCode W2FlowVelocity(W2Flow *flow, Vec phi, DM vdm, Vec velocity);
+/* analytic Jacobian dG/drho of the first-order scheme */
+PetscErrorCode W2FlowJacobian(W2Flow *flow, Vec rho, Mat J);
+/* the largest stable, positivity-preserving forward-Euler step for the state of diag */
+PetscReal W2FlowExplicitStepLimit(const W2Flow *flow, const W2FlowDiagnostics *diag);
+
+/* Create a TS for the flow: RHS function and Jacobian, positivity checks, defaults
+   (ssp explicit), then TSSetFromOptions. -flow_jacobian analytic|coloring. */
+PetscErrorCode W2FlowCreateTS(W2Flow *flow, TS *ts);

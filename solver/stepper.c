@@ -1,0 +1,141 @@
+/// @file The PETSc TS around the flow: explicit (step-limited SSP) or implicit (Newton) with positivity checks.
+#include "solver/flow.h"
+
+static PetscErrorCode RHSFunction(TS ts, PetscReal t, Vec rho, Vec G, void *ctx)
+{
+  W2Flow   *fl = (W2Flow *)ctx;
+  PetscBool valid;
+  SNES      snes;
+
+  PetscFunctionBeginUser;
+  (void)t;
+  PetscCall(W2FlowEvaluate(fl, rho, G, NULL, &valid));
+  if (!valid) {
+    /* an explicit stage left the domain: the step limit failed; a Newton iterate did: back-track */
+    PetscCheck(!fl->explicit_ts, PetscObjectComm((PetscObject)ts), PETSC_ERR_NOT_CONVERGED, "the density left the domain of %s (rho <= 0) during an explicit step at t = %g; lower -flow_cfl (now %g) or use an implicit -ts_type", fl->div->type, (double)t, (double)fl->cfl);
+    PetscCall(TSGetSNES(ts, &snes));
+    PetscCall(SNESSetFunctionDomainError(snes));
+  }
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode RHSJacobian(TS ts, PetscReal t, Vec rho, Mat A, Mat P, void *ctx)
+{
+  PetscFunctionBeginUser;
+  (void)ts;
+  (void)t;
+  (void)A;
+  PetscCall(W2FlowJacobian((W2Flow *)ctx, rho, P));
+  PetscFunctionReturn(0);
+}
+
+/* A stage (or an implicit solution) with a negative density beyond round-off is rejected: TS retries smaller. */
+static PetscErrorCode CheckStage(TSAdapt adapt, TS ts, PetscReal t, Vec rho, PetscBool *accept)
+{
+  W2Flow   *fl;
+  PetscReal lo, hi;
+
+  PetscFunctionBeginUser;
+  (void)adapt;
+  (void)t;
+  PetscCall(TSGetApplicationContext(ts, &fl));
+  PetscCall(VecMin(rho, NULL, &lo));
+  PetscCall(VecMax(rho, NULL, &hi));
+  if (PetscIsNanReal(lo) || lo < -fl->positivity_tol * hi || (fl->div->needs_positive && lo <= 0)) {
+    *accept = PETSC_FALSE;
+    fl->rejected_stages++;
+  }
+  PetscFunctionReturn(0);
+}
+
+/* Explicit methods: dt = min(asked step, cfl x forward-Euler limit of the current state). */
+static PetscErrorCode PreStep(TS ts)
+{
+  W2Flow           *fl;
+  Vec               rho;
+  W2FlowDiagnostics diag;
+  PetscBool         valid;
+  PetscReal         dt, t, tmax;
+
+  PetscFunctionBeginUser;
+  PetscCall(TSGetApplicationContext(ts, &fl));
+  if (!fl->explicit_ts) PetscFunctionReturn(0);
+  PetscCall(TSGetSolution(ts, &rho));
+  PetscCall(W2FlowEvaluate(fl, rho, NULL, &diag, &valid));
+  dt = PetscMin(fl->dt_max, W2FlowExplicitStepLimit(fl, &diag));
+  PetscCall(TSGetTime(ts, &t));
+  PetscCall(TSGetMaxTime(ts, &tmax));
+  if (t + dt > tmax) dt = tmax - t; /* land on the final time */
+  if (dt > 0) PetscCall(TSSetTimeStep(ts, dt));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode W2FlowCreateTS(W2Flow *fl, TS *out)
+{
+  MPI_Comm    comm = fl->grid->comm;
+  TS          ts;
+  TSAdapt     adapt;
+  TSType      type;
+  SNES        snes;
+  Mat         J;
+  char        jac[32] = "";
+  const char *explicit_types[] = {TSEULER, TSRK, TSSSP};
+  PetscBool   is_explicit = PETSC_FALSE;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscStrncpy(jac, fl->order == 1 ? "analytic" : "coloring", sizeof(jac)));
+  PetscOptionsBegin(comm, "flow_", "W2 gradient flow time stepping", NULL);
+  PetscCall(PetscOptionsReal("-cfl", "Explicit steps: fraction of the forward-Euler positivity/stability limit", NULL, fl->cfl, &fl->cfl, NULL));
+  PetscCall(PetscOptionsString("-jacobian", "Implicit steps: analytic (order 1) or coloring (finite differences by DMDA colouring)", NULL, jac, jac, sizeof(jac), NULL));
+  PetscOptionsEnd();
+  PetscCheck(fl->cfl > 0 && fl->cfl <= 1, comm, PETSC_ERR_USER_INPUT, "-flow_cfl must lie in (0, 1], got %g", (double)fl->cfl);
+  PetscCheck(!strcmp(jac, "analytic") || !strcmp(jac, "coloring"), comm, PETSC_ERR_USER_INPUT, "-flow_jacobian must be analytic or coloring, got %s", jac);
+  PetscCheck(strcmp(jac, "analytic") || fl->order == 1, comm, PETSC_ERR_USER_INPUT, "-flow_jacobian analytic covers -flow_order 1 only; use coloring with -flow_order 2");
+
+  PetscCall(TSCreate(comm, &ts));
+  PetscCall(TSSetDM(ts, fl->grid->da));
+  PetscCall(TSSetApplicationContext(ts, fl));
+  PetscCall(TSSetProblemType(ts, TS_NONLINEAR));
+  PetscCall(TSSetRHSFunction(ts, NULL, RHSFunction, fl));
+  PetscCall(DMCreateMatrix(fl->grid->da, &J));
+  PetscCall(TSSetRHSJacobian(ts, J, J, RHSJacobian, fl));
+  PetscCall(MatDestroy(&J));
+  PetscCall(TSSetType(ts, TSSSP));
+  PetscCall(TSSetTimeStep(ts, 1e-3));
+  PetscCall(TSSetMaxTime(ts, 0.1));
+  PetscCall(TSSetMaxSteps(ts, 100000000));
+  PetscCall(TSSetExactFinalTime(ts, TS_EXACTFINALTIME_MATCHSTEP));
+  PetscCall(TSSetMaxSNESFailures(ts, -1));
+  PetscCall(TSSetMaxStepRejections(ts, 50));
+  PetscCall(TSSetPreStep(ts, PreStep));
+  PetscCall(TSGetAdapt(ts, &adapt));
+  PetscCall(TSAdaptSetCheckStage(adapt, CheckStage));
+  PetscCall(TSGetSNES(ts, &snes));
+  {
+    KSP ksp;
+    PC  pc;
+    PetscCall(SNESGetKSP(snes, &ksp));
+    PetscCall(KSPSetType(ksp, KSPGMRES));
+    PetscCall(KSPGetPC(ksp, &pc));
+    PetscCall(PCSetType(pc, PCHYPRE));
+  }
+  PetscCall(TSSetFromOptions(ts));
+  if (!strcmp(jac, "coloring")) {
+    Mat A;
+    PetscCall(DMCreateMatrix(fl->grid->da, &A));
+    PetscCall(SNESSetJacobian(snes, A, A, SNESComputeJacobianDefaultColor, NULL));
+    PetscCall(MatDestroy(&A));
+  }
+  PetscCall(TSGetType(ts, &type));
+  for (size_t k = 0; k < sizeof(explicit_types) / sizeof(explicit_types[0]); k++) is_explicit = (PetscBool)(is_explicit || !strcmp(type, explicit_types[k]));
+  fl->explicit_ts = is_explicit;
+  PetscCall(TSGetTimeStep(ts, &fl->dt_max));
+  PetscCheck(fl->dt_max > 0 && PetscIsNormalReal(fl->dt_max), comm, PETSC_ERR_USER_INPUT, "-ts_dt must be positive, got %g", (double)fl->dt_max);
+  {
+    PetscReal tmax;
+    PetscCall(TSGetMaxTime(ts, &tmax));
+    PetscCheck(tmax > 0 && !PetscIsNanReal(tmax), comm, PETSC_ERR_USER_INPUT, "-ts_max_time must be positive, got %g", (double)tmax);
+  }
+  *out = ts;
+  PetscFunctionReturn(0);
+}
