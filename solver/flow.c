@@ -81,36 +81,42 @@ static inline PetscReal FaceFlux(const PetscReal *rho, const PetscReal *phi, Pet
   return v > 0 ? v * east : v * west;
 }
 
-/* rholoc = rho with ghosts (negative parts cut to 0 where f'(0) is finite), philoc = f'(rho/q).
-   Counts cells outside the domain and records the raw minimum over owned cells. */
+/* rholoc = rho with ghosts (negative parts cut to 0 where f'(0) is finite), philoc = f'(rho/q) on the
+   star stencil (the corners of a star-stencil local vector hold no data). Counts cells outside the
+   domain and records the raw minimum over owned cells. */
 static PetscErrorCode PrepareLocal(W2Flow *fl, Vec rho, PetscInt *invalid, PetscReal *raw_min)
 {
   const W2Divergence *d = fl->div;
-  const PetscScalar  *q;
+  const PetscScalar  *q, *own;
   PetscScalar        *r, *p;
-  PetscInt            n, bad = 0;
+  PetscInt            bad = 0, nown;
   PetscReal           rmin = PETSC_MAX_REAL;
-  const PetscScalar  *own;
-  PetscInt            nown;
+  Layout              l;
 
   PetscFunctionBeginUser;
+  PetscCall(GetLayout(fl->grid, &l));
   PetscCall(VecGetLocalSize(rho, &nown));
   PetscCall(VecGetArrayRead(rho, &own));
   for (PetscInt k = 0; k < nown; k++) rmin = PetscMin(rmin, PetscRealPart(own[k]));
   PetscCall(VecRestoreArrayRead(rho, &own));
   PetscCall(DMGlobalToLocal(fl->grid->da, rho, INSERT_VALUES, fl->rholoc));
-  PetscCall(VecGetLocalSize(fl->rholoc, &n));
   PetscCall(VecGetArrayRead(fl->qloc, &q));
   PetscCall(VecGetArray(fl->rholoc, &r));
   PetscCall(VecGetArray(fl->philoc, &p));
-  for (PetscInt k = 0; k < n; k++) {
-    PetscReal t = r[k];
-    if (!(t > 0) && !(t <= 0)) bad++; /* NaN */
-    else if (t < 0 || (t == 0 && d->needs_positive)) {
-      if (d->needs_positive) bad++;
-      t = r[k] = 0.0;
+  for (PetscInt j = l.gys; j < l.gys + l.gym; j++) {
+    const PetscBool row_owned = (PetscBool)(j >= l.own.ys && j < l.own.ys + l.own.ym);
+    /* rows of the ghost strip above and below carry only the owned columns */
+    const PetscInt  i0 = row_owned ? l.gxs : l.own.xs, i1 = row_owned ? l.gxs + l.gxm : l.own.xs + l.own.xm;
+    for (PetscInt i = i0; i < i1; i++) {
+      const PetscInt k = Local(&l, i, j);
+      PetscReal      t = r[k];
+      if (PetscIsNanReal(t)) bad++;
+      else if (t < 0 || (t == 0 && d->needs_positive)) {
+        if (d->needs_positive) bad++;
+        t = r[k] = 0.0;
+      }
+      p[k] = d->df(d, t / q[k]);
     }
-    p[k] = d->df(d, t / q[k]);
   }
   PetscCall(VecRestoreArray(fl->philoc, &p));
   PetscCall(VecRestoreArray(fl->rholoc, &r));
@@ -272,7 +278,6 @@ PetscErrorCode W2FlowJacobian(W2Flow *fl, Vec rho, Mat J)
   const PetscScalar  *r, *p, *q;
 
   PetscFunctionBeginUser;
-  PetscCheck(fl->order == 1, g->comm, PETSC_ERR_SUP, "the analytic Jacobian covers -flow_order 1; use -flow_jacobian coloring for order 2");
   PetscCall(GetLayout(g, &l));
   PetscCall(PrepareLocal(fl, rho, &invalid, &raw_min));
   PetscCall(MatZeroEntries(J));

@@ -35,11 +35,11 @@ PetscErrorCode W2FlowEvaluate(W2Flow *flow, Vec rho, Vec G, W2FlowDiagnostics *d
 PetscErrorCode W2FlowPotential(W2Flow *flow, Vec rho, Vec phi);
 /* cell-centred velocity -grad phi (central differences), dof = dim, on vdm (a DMDA compatible with the grid) */
 PetscErrorCode W2FlowVelocity(W2Flow *flow, Vec phi, DM vdm, Vec velocity);
-/* analytic Jacobian dG/drho of the first-order scheme */
+/* analytic Jacobian dG/drho of the first-order scheme (for order 2: its preconditioner) */
 PetscErrorCode W2FlowJacobian(W2Flow *flow, Vec rho, Mat J);
 /* the largest stable, positivity-preserving forward-Euler step for the state of diag */
 PetscReal W2FlowExplicitStepLimit(const W2Flow *flow, const W2FlowDiagnostics *diag);
 
 /* Create a TS for the flow: RHS function and Jacobian, positivity checks, defaults
-   (ssp explicit), then TSSetFromOptions. -flow_jacobian analytic|coloring. */
+   (ssp explicit), then TSSetFromOptions. -flow_jacobian analytic|mf. */
 PetscErrorCode W2FlowCreateTS(W2Flow *flow, TS *ts);
