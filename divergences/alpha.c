@@ -23,7 +23,7 @@ static PetscReal DFInv(const W2Divergence *d, PetscReal s)
 static PetscReal Conj(const W2Divergence *d, PetscReal s)
 {
   const PetscReal a = d->alpha, b = 1.0 + (a - 1.0) * s;
-  if (b <= 0) return a > 1 ? -1.0 / a : PETSC_INFINITY;
+  if (b <= 0) return a > 1 ? -1.0 / a : (PetscReal)INFINITY;
   return (PetscPowReal(b, a / (a - 1.0)) - 1.0) / a;
 }
 

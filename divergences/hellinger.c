@@ -6,7 +6,7 @@ static PetscReal DF(const W2Divergence *d, PetscReal t) { (void)d; return t >= 0
 static PetscReal D2F(const W2Divergence *d, PetscReal t) { (void)d; return t >= 0 ? 0.5 / (t * PetscSqrtReal(t)) : NAN; }
 static PetscReal D3F(const W2Divergence *d, PetscReal t) { (void)d; return t >= 0 ? -0.75 / (t * t * PetscSqrtReal(t)) : NAN; }
 static PetscReal DFInv(const W2Divergence *d, PetscReal s) { (void)d; return s < 1 ? 1.0 / ((1.0 - s) * (1.0 - s)) : NAN; }
-static PetscReal Conj(const W2Divergence *d, PetscReal s) { (void)d; return s < 1 ? s / (1.0 - s) : PETSC_INFINITY; }
+static PetscReal Conj(const W2Divergence *d, PetscReal s) { (void)d; return s < 1 ? s / (1.0 - s) : (PetscReal)INFINITY; }
 
 PetscErrorCode W2DivergenceCreate_Hellinger(W2Divergence *d)
 {

@@ -20,7 +20,7 @@ static PetscReal Conj(const W2Divergence *d, PetscReal s)
 {
   PetscReal e = PetscExpReal(2.0 * s);
   (void)d;
-  return e < 2.0 ? -0.5 * PetscLogReal(2.0 - e) : PETSC_INFINITY;
+  return e < 2.0 ? -0.5 * PetscLogReal(2.0 - e) : (PetscReal)INFINITY;
 }
 
 PetscErrorCode W2DivergenceCreate_JSD(W2Divergence *d)

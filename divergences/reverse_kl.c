@@ -6,7 +6,7 @@ static PetscReal DF(const W2Divergence *d, PetscReal t) { (void)d; return t >= 0
 static PetscReal D2F(const W2Divergence *d, PetscReal t) { (void)d; return t >= 0 ? 1.0 / (t * t) : NAN; }
 static PetscReal D3F(const W2Divergence *d, PetscReal t) { (void)d; return t >= 0 ? -2.0 / (t * t * t) : NAN; }
 static PetscReal DFInv(const W2Divergence *d, PetscReal s) { (void)d; return s < 0 ? -1.0 / s : NAN; }
-static PetscReal Conj(const W2Divergence *d, PetscReal s) { (void)d; return s < 0 ? -1.0 - PetscLogReal(-s) : PETSC_INFINITY; }
+static PetscReal Conj(const W2Divergence *d, PetscReal s) { (void)d; return s < 0 ? -1.0 - PetscLogReal(-s) : (PetscReal)INFINITY; }
 
 PetscErrorCode W2DivergenceCreate_ReverseKL(W2Divergence *d)
 {

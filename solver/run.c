@@ -1,8 +1,7 @@
 /// @file `w2flow run`: set up grid, divergence, densities and TS; monitor E, D, mass and the EDI balance.
 #include <unistd.h>
 #include "solver/run.h"
-#include "solver/flow.h"
-#include "grid/profile.h"
+#include "solver/problem.h"
 #include "io/options.h"
 #include "io/output.h"
 #include "w2version.h"
@@ -108,17 +107,14 @@ static PetscErrorCode WriteRunAttributes(W2Output out, const W2Grid *g, const W2
 
 PetscErrorCode W2CommandRun(MPI_Comm comm)
 {
-  W2Grid       *grid = NULL;
-  W2Divergence *div  = NULL;
-  W2Flow       *flow = NULL;
-  Vec           rho, q;
-  TS            ts;
-  RunMonitor    mon = {0};
-  char          method[32] = "pde", output[PETSC_MAX_PATH_LEN] = "w2flow_out", init_src[1200], target_src[1200];
-  PetscInt      order = 1, output_every = 10, steps;
-  PetscBool     overwrite = PETSC_FALSE, help;
-  PetscReal     init_mass, target_mass, t_final;
-  PetscMPIInt   rank;
+  W2FlowProblem *pb = NULL;
+  W2Flow        *flow;
+  RunMonitor     mon = {0};
+  char           method[32] = "pde", output[PETSC_MAX_PATH_LEN] = "w2flow_out";
+  PetscInt       output_every = 10, steps;
+  PetscBool      overwrite = PETSC_FALSE, help;
+  PetscReal      t_final;
+  PetscMPIInt    rank;
   PetscLogDouble wall_end;
 
   PetscFunctionBeginUser;
@@ -126,47 +122,38 @@ PetscErrorCode W2CommandRun(MPI_Comm comm)
   PetscCall(PetscOptionsHasHelp(NULL, &help));
   PetscOptionsBegin(comm, NULL, "w2flow run: W2 gradient flow of an f-divergence", NULL);
   PetscCall(PetscOptionsString("-flow_method", "Time discretisation of the flow: pde (finite volumes + TS)", NULL, method, method, sizeof(method), NULL));
-  PetscCall(PetscOptionsInt("-flow_order", "Spatial order: 1 (upwind) or 2 (limited reconstruction)", NULL, order, &order, NULL));
   PetscCall(PetscOptionsString("-output", "Result base name: writes <output>.h5, .xmf, .csv", NULL, output, output, sizeof(output), NULL));
   PetscCall(PetscOptionsBool("-overwrite", "Replace an existing result", NULL, overwrite, &overwrite, NULL));
   PetscCall(PetscOptionsInt("-output_every", "Write fields every this many steps (and the last)", NULL, output_every, &output_every, NULL));
   PetscOptionsEnd();
   PetscCheck(!strcmp(method, "pde"), comm, PETSC_ERR_USER_INPUT, "-flow_method %s is not available (known: pde)", method);
-  PetscCheck(order == 1 || order == 2, comm, PETSC_ERR_USER_INPUT, "-flow_order must be 1 or 2, got %" PetscInt_FMT, order);
   PetscCheck(output_every >= 1, comm, PETSC_ERR_USER_INPUT, "-output_every must be >= 1, got %" PetscInt_FMT, output_every);
   if (!help) PetscCall(W2OutputCheckTarget(comm, output, overwrite));
-
-  PetscCall(W2GridCreate(comm, order, &grid));
-  PetscCall(W2DivergenceCreate(comm, &div));
-  PetscCall(DMCreateGlobalVector(grid->da, &q));
-  PetscCall(VecDuplicate(q, &rho));
-  PetscCall(W2ProfileCreateDensity(grid, "target_", "uniform", PETSC_TRUE, q, &target_mass, target_src, sizeof(target_src)));
-  PetscCall(W2ProfileCreateDensity(grid, "init_", "gaussian", div->needs_positive, rho, &init_mass, init_src, sizeof(init_src)));
-  PetscCall(W2FlowCreate(grid, div, q, order, &flow));
-  PetscCall(W2FlowCreateTS(flow, &ts));
+  PetscCall(W2FlowProblemCreate(comm, &pb));
+  flow = pb->flow;
   if (help) goto cleanup;
   PetscCall(W2OptionsCheckUnused(comm, PETSC_TRUE));
 
   /* set-up succeeded: only now is anything written */
   mon.flow         = flow;
   mon.output_every = output_every;
-  mon.q            = q;
+  mon.q            = pb->q;
   mon.last_written = -1;
   mon.progress     = (PetscBool)(rank == 0 && isatty(STDERR_FILENO));
-  PetscCall(TSGetMaxTime(ts, &mon.t_max));
-  PetscCall(TSGetMaxSteps(ts, &mon.max_steps));
-  PetscCall(DMDACreateCompatibleDMDA(grid->da, grid->dim, &mon.vdm));
+  PetscCall(TSGetMaxTime(pb->ts, &mon.t_max));
+  PetscCall(TSGetMaxSteps(pb->ts, &mon.max_steps));
+  PetscCall(DMDACreateCompatibleDMDA(pb->grid->da, pb->grid->dim, &mon.vdm));
   PetscCall(DMCreateGlobalVector(mon.vdm, &mon.velocity));
-  PetscCall(VecDuplicate(q, &mon.phi));
-  PetscCall(W2OutputCreate(grid, output, overwrite, &mon.out));
-  PetscCall(WriteRunAttributes(mon.out, grid, div, order, ts, init_src, target_src));
-  PetscCall(PetscPrintf(comm, "w2flow run: %s toward %s, %s; initial mass %.6g and target mass %.6g normalised to 1\n", div->type, target_src, init_src, (double)init_mass, (double)target_mass));
+  PetscCall(VecDuplicate(pb->q, &mon.phi));
+  PetscCall(W2OutputCreate(pb->grid, output, overwrite, &mon.out));
+  PetscCall(WriteRunAttributes(mon.out, pb->grid, pb->div, flow->order, pb->ts, pb->rho_source, pb->q_source));
+  PetscCall(PetscPrintf(comm, "w2flow run: %s toward %s, from %s; initial mass %.6g and target mass %.6g normalised to 1\n", pb->div->type, pb->q_source, pb->rho_source, (double)pb->rho_mass, (double)pb->q_mass));
   PetscCall(PetscTime(&mon.wall_start));
-  PetscCall(TSMonitorSet(ts, Monitor, &mon, NULL));
-  PetscCall(TSSolve(ts, rho));
-  PetscCall(TSGetSolveTime(ts, &t_final));
-  PetscCall(TSGetStepNumber(ts, &steps));
-  if (mon.last_written != steps) PetscCall(WriteFields(&mon, t_final, rho));
+  PetscCall(TSMonitorSet(pb->ts, Monitor, &mon, NULL));
+  PetscCall(TSSolve(pb->ts, pb->rho));
+  PetscCall(TSGetSolveTime(pb->ts, &t_final));
+  PetscCall(TSGetStepNumber(pb->ts, &steps));
+  if (mon.last_written != steps) PetscCall(WriteFields(&mon, t_final, pb->rho));
   PetscCall(PetscTime(&wall_end));
   if (mon.progress) PetscCall(PetscFPrintf(comm, stderr, "\n"));
   {
@@ -186,11 +173,6 @@ cleanup:
   PetscCall(VecDestroy(&mon.phi));
   PetscCall(VecDestroy(&mon.velocity));
   PetscCall(DMDestroy(&mon.vdm));
-  PetscCall(TSDestroy(&ts));
-  PetscCall(W2FlowDestroy(&flow));
-  PetscCall(VecDestroy(&rho));
-  PetscCall(VecDestroy(&q));
-  PetscCall(W2DivergenceDestroy(&div));
-  PetscCall(W2GridDestroy(&grid));
+  PetscCall(W2FlowProblemDestroy(&pb));
   PetscFunctionReturn(0);
 }
