@@ -43,8 +43,12 @@ static PetscErrorCode FillExpression(const W2Grid *g, const char option[], const
   evaluator_get_variables(ev, &used, &nused);
   for (int k = 0; k < nused; k++) {
     PetscBool ok = (PetscBool)(!strcmp(used[k], "x") || (g->dim > 1 && !strcmp(used[k], "y")));
-    if (!ok) evaluator_destroy(ev);
-    PetscCheck(ok, g->comm, PETSC_ERR_USER_INPUT, "%s '%s' uses the unknown variable '%s' (allowed: x%s)", option, expr, used[k], g->dim > 1 ? ", y" : "");
+    char      unknown[64] = "";
+    if (!ok) { /* used[] belongs to the evaluator: copy the name before destroying it */
+      PetscCall(PetscStrncpy(unknown, used[k], sizeof(unknown)));
+      evaluator_destroy(ev);
+    }
+    PetscCheck(ok, g->comm, PETSC_ERR_USER_INPUT, "%s '%s' uses the unknown variable '%s' (allowed: x%s)", option, expr, unknown, g->dim > 1 ? ", y" : "");
   }
   PetscCall(W2GridOwnedBox(g, &b));
   PetscCall(VecGetArray(v, &a));

@@ -32,10 +32,21 @@ static PetscErrorCode RecordOption(const char name[], const char value[], void *
   PetscFunctionReturn(0);
 }
 
+static char W2CaughtMessage[512] = "";
+
+/* error handler while the parameter file is read: keep the first message, print nothing */
+static PetscErrorCode CatchMessage(MPI_Comm comm, int line, const char *func, const char *file, PetscErrorCode n, PetscErrorType p, const char *mess, void *ctx)
+{
+  (void)comm; (void)line; (void)func; (void)file; (void)ctx;
+  if (p == PETSC_ERROR_INITIAL && mess && !W2CaughtMessage[0]) PetscStrncpy(W2CaughtMessage, mess, sizeof(W2CaughtMessage));
+  return n;
+}
+
 PetscErrorCode W2OptionsInsertParameterFile(const char file[], int *argc, char ***argv)
 {
-  char      spec[PETSC_MAX_PATH_LEN + 8] = "";
-  PetscBool yaml = PETSC_FALSE, yml = PETSC_FALSE;
+  char           spec[PETSC_MAX_PATH_LEN + 8] = "";
+  PetscBool      yaml = PETSC_FALSE, yml = PETSC_FALSE;
+  PetscErrorCode ierr;
 
   PetscFunctionBeginUser;
   PetscCall(PetscOptionsMonitorSet(RecordOption, &W2Recorded, NULL));
@@ -44,8 +55,12 @@ PetscErrorCode W2OptionsInsertParameterFile(const char file[], int *argc, char *
     PetscCall(PetscStrendswith(file, ".yml", &yml));
     PetscCall(PetscSNPrintf(spec, sizeof(spec), "%s%s", file, (yaml || yml) ? ":yaml" : ""));
   }
-  /* the file first, then the command line again: the command line wins */
-  PetscCall(PetscOptionsInsert(NULL, argc, argv, spec[0] ? spec : NULL));
+  /* the file first, then the command line again: the command line wins. PETSc's messages about a
+     malformed file (YAML ones above all) do not name it: catch the first one and say which file. */
+  PetscCall(PetscPushErrorHandler(CatchMessage, NULL));
+  ierr = PetscOptionsInsert(NULL, argc, argv, spec[0] ? spec : NULL);
+  PetscCall(PetscPopErrorHandler());
+  PetscCheck(!ierr, PETSC_COMM_WORLD, PETSC_ERR_USER_INPUT, "parameter file '%s'%s: %s", file ? file : "", (yaml || yml) ? " (YAML)" : "", W2CaughtMessage[0] ? W2CaughtMessage : "cannot be read");
   PetscFunctionReturn(0);
 }
 

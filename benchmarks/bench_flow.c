@@ -1,0 +1,353 @@
+/// @file Cost of the flow's building blocks in units of one FFT pair on the same grid (docs/benchmarks.md).
+/*
+  For each N (N x N periodic grid on the unit torus) this measures, within one run:
+    fft_pair      one fftw_execute of an r2c and of a c2r 2-D plan (FFTW_MEASURE, planned once); the unit
+    rhs_order1/2  one W2FlowEvaluate(flow, rho, G, NULL, &valid) of the jsd flow
+    be_<config>   one TSStep of backward Euler (jsd, order 1, analytic Jacobian, Newton + GMRES + a PC
+                  chosen by a named option set, see Configs below); the first (set-up) step is not timed
+  and prints one line per measurement: N what ranks seconds ratio reps extra. seconds is the median over
+  repeats of the time of the slowest rank (barrier before, MPI_Wtime around, max over ranks); ratio is
+  seconds / fft_pair seconds. The FFT pair is always serial FFTW on rank 0 (the other ranks wait): under
+  mpiexec the unit stays the one-rank FFT pair, so ratios of different runs compare wall-clock times.
+
+  Options: -bench_sizes 128,256,512,1024  -bench_what fft,rhs,be  -bench_configs hypre,gamg,mg
+           -bench_dt 1e-3  -bench_budget 1.0 (seconds of repeats per measurement)  -bench_max_repeats 51
+           -bench_be_repeats 3. Every other option (e.g. -log_view, -snes_monitor) reaches PETSc.
+*/
+#include <fftw3.h>
+#include "grid/grid.h"
+#include "divergences/divergence.h"
+#include "solver/flow.h"
+
+#define MAX_SIZES 16
+#define MAX_CONFIGS 16
+#define MAX_REPEATS 1001
+
+/* Named option sets for the backward-Euler step; set before W2FlowCreateTS, cleared after. */
+typedef struct {
+  const char *name, *options;
+} Config;
+
+static const Config Configs[] = {
+  {"hypre", "-pc_type hypre"},                   /* the default of W2FlowCreateTS */
+  {"hypre_ew", "-pc_type hypre -snes_ksp_ew"},   /* Eisenstat-Walker inexact Newton */
+  {"hypre_pmis", "-pc_type hypre -pc_hypre_boomeramg_coarsen_type PMIS -pc_hypre_boomeramg_interp_type ext+i -pc_hypre_boomeramg_P_max 4"},
+  {"hypre_lag", "-pc_type hypre -snes_lag_preconditioner 2"},
+  {"gamg", "-pc_type gamg -pc_gamg_sym_graph true"},
+  {"mg", "-pc_type mg -pc_mg_galerkin pmat -mg_levels_ksp_type richardson -mg_levels_pc_type sor"}, /* levels: set from N */
+  {"bjacobi_ilu", "-pc_type bjacobi -sub_pc_type ilu"},
+};
+
+static double Now(void) { return MPI_Wtime(); }
+
+static int CompareDouble(const void *a, const void *b)
+{
+  const double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+static double Median(double *t, PetscInt n)
+{
+  qsort(t, (size_t)n, sizeof(double), CompareDouble);
+  return n % 2 ? t[n / 2] : 0.5 * (t[n / 2 - 1] + t[n / 2]);
+}
+
+/* Smooth positive densities of unit mass: rho0 a few cosine modes, q a floor plus three wrapped Gaussians. */
+static PetscErrorCode FillDensities(const W2Grid *g, Vec rho, Vec q)
+{
+  const PetscReal c[3][2] = {{0.3, 0.3}, {0.7, 0.4}, {0.45, 0.75}}, s[3] = {0.08, 0.12, 0.1}, w[3] = {1.0, 0.6, 0.8};
+  PetscScalar    *r, *t;
+  W2Box           b;
+  PetscReal       mass;
+
+  PetscFunctionBeginUser;
+  PetscCall(W2GridOwnedBox(g, &b));
+  PetscCall(VecGetArray(rho, &r));
+  PetscCall(VecGetArray(q, &t));
+  for (PetscInt j = b.ys; j < b.ys + b.ym; j++)
+    for (PetscInt i = b.xs; i < b.xs + b.xm; i++) {
+      const PetscReal x = W2GridX(g, i), y = W2GridY(g, j);
+      const PetscInt  k = (j - b.ys) * b.xm + (i - b.xs);
+      PetscReal       v = 0.05;
+      r[k] = 1.0 + 0.4 * PetscCosReal(2 * PETSC_PI * x) * PetscCosReal(2 * PETSC_PI * y) + 0.2 * PetscSinReal(2 * PETSC_PI * (x + 2 * y));
+      for (PetscInt m = 0; m < 3; m++)
+        for (PetscInt a = -1; a <= 1; a++)
+          for (PetscInt bb = -1; bb <= 1; bb++) {
+            const PetscReal dx = x - c[m][0] + a, dy = y - c[m][1] + bb;
+            v += w[m] * PetscExpReal(-(dx * dx + dy * dy) / (2 * s[m] * s[m]));
+          }
+      t[k] = v;
+    }
+  PetscCall(VecRestoreArray(q, &t));
+  PetscCall(VecRestoreArray(rho, &r));
+  PetscCall(W2GridNormalize(g, rho, &mass));
+  PetscCall(W2GridNormalize(g, q, &mass));
+  PetscFunctionReturn(0);
+}
+
+typedef struct {
+  MPI_Comm    comm;
+  PetscMPIInt size, rank;
+  double      budget;
+  PetscInt    max_repeats;
+} Bench;
+
+/* Slowest rank's time of one call (barrier before). */
+static double MaxOverRanks(const Bench *B, double t)
+{
+  double m = t;
+  MPI_Allreduce(&t, &m, 1, MPI_DOUBLE, MPI_MAX, B->comm);
+  return m;
+}
+
+static void PrintRow(const Bench *B, PetscInt N, const char *what, double seconds, double unit, PetscInt reps, const char *extra)
+{
+  if (B->rank == 0) {
+    printf("%6d %-20s %3d %12.6e %10.3f %5d %s\n", (int)N, what, (int)B->size, seconds, seconds / unit, (int)reps, extra && extra[0] ? extra : "-");
+    fflush(stdout);
+  }
+}
+
+/* One r2c + c2r pair of serial FFTW on rank 0; returns the median (broadcast to every rank). */
+static PetscErrorCode FFTPair(const Bench *B, PetscInt N, double *median)
+{
+  double t[MAX_REPEATS], m = 0;
+  PetscInt reps = 0;
+
+  PetscFunctionBeginUser;
+  if (B->rank == 0) {
+    const size_t  nr = (size_t)N * (size_t)N, nc = (size_t)N * (size_t)(N / 2 + 1);
+    double       *in  = fftw_alloc_real(nr), *out = fftw_alloc_real(nr);
+    fftw_complex *hat = fftw_alloc_complex(nc);
+    fftw_plan     fwd = fftw_plan_dft_r2c_2d((int)N, (int)N, in, hat, FFTW_MEASURE);
+    fftw_plan     bwd = fftw_plan_dft_c2r_2d((int)N, (int)N, hat, out, FFTW_MEASURE);
+    double        total = 0;
+    /* planning overwrote the arrays; in is never written by the plans, so values stay bounded */
+    for (size_t k = 0; k < nr; k++) in[k] = PetscSinReal(0.001 * (double)k) + 1.0;
+    fftw_execute(fwd);
+    fftw_execute(bwd);
+    while (reps < MAX_REPEATS && (reps < 5 || (total < B->budget && reps < B->max_repeats))) {
+      const double t0 = Now();
+      fftw_execute(fwd);
+      fftw_execute(bwd);
+      t[reps] = Now() - t0;
+      total += t[reps++];
+    }
+    m = Median(t, reps);
+    fftw_destroy_plan(fwd);
+    fftw_destroy_plan(bwd);
+    fftw_free(in);
+    fftw_free(out);
+    fftw_free(hat);
+  }
+  PetscCallMPI(MPI_Bcast(&m, 1, MPI_DOUBLE, 0, B->comm));
+  PetscCallMPI(MPI_Bcast(&reps, 1, MPIU_INT, 0, B->comm));
+  *median = m;
+  PrintRow(B, N, "fft_pair", m, m, reps, "serial_fftw_rank0");
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode BenchRHS(const Bench *B, PetscInt N, PetscInt order, W2Divergence *div, double unit)
+{
+  const PetscInt  Ns[2] = {N, N};
+  const PetscReal L[2]  = {1.0, 1.0};
+  W2Grid         *g;
+  W2Flow         *flow;
+  Vec             rho, q, G;
+  PetscBool       valid;
+  double          t[MAX_REPEATS], total = 0;
+  PetscInt        reps = 0;
+  char            what[32];
+
+  PetscFunctionBeginUser;
+  PetscCall(W2GridCreateWithSizes(B->comm, 2, Ns, L, order, &g));
+  PetscCall(DMCreateGlobalVector(g->da, &rho));
+  PetscCall(VecDuplicate(rho, &q));
+  PetscCall(VecDuplicate(rho, &G));
+  PetscCall(FillDensities(g, rho, q));
+  PetscCall(W2FlowCreate(g, div, q, order, &flow));
+  for (PetscInt w = 0; w < 2; w++) PetscCall(W2FlowEvaluate(flow, rho, G, NULL, &valid));
+  PetscCheck(valid, B->comm, PETSC_ERR_PLIB, "the benchmark density is outside the domain");
+  while (reps < MAX_REPEATS && (reps < 5 || (total < B->budget && reps < B->max_repeats))) {
+    double t0;
+    PetscCallMPI(MPI_Barrier(B->comm));
+    t0 = Now();
+    PetscCall(W2FlowEvaluate(flow, rho, G, NULL, &valid));
+    t[reps] = MaxOverRanks(B, Now() - t0);
+    total += t[reps++];
+  }
+  PetscCall(PetscSNPrintf(what, sizeof(what), "rhs_order%d", (int)order));
+  PrintRow(B, N, what, Median(t, reps), unit, reps, "jsd");
+  PetscCall(W2FlowDestroy(&flow));
+  PetscCall(VecDestroy(&G));
+  PetscCall(VecDestroy(&q));
+  PetscCall(VecDestroy(&rho));
+  PetscCall(W2GridDestroy(&g));
+  PetscFunctionReturn(0);
+}
+
+/* Set (or clear) the options of a string "-key [value] -key [value] ..." (no value starts with '-'). */
+static PetscErrorCode ApplyOptions(const char *options, PetscBool set)
+{
+  char  buf[512], *tok[64];
+  int   n = 0;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscStrncpy(buf, options, sizeof(buf)));
+  for (char *s = buf; *s && n < 64;) {
+    while (*s == ' ') *s++ = 0;
+    if (!*s) break;
+    tok[n++] = s;
+    while (*s && *s != ' ') s++;
+  }
+  for (int k = 0; k < n; k++) {
+    const PetscBool has_value = (PetscBool)(k + 1 < n && tok[k + 1][0] != '-');
+    if (set) PetscCall(PetscOptionsSetValue(NULL, tok[k], has_value ? tok[k + 1] : NULL));
+    else PetscCall(PetscOptionsClearValue(NULL, tok[k]));
+    if (has_value) k++;
+  }
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode BenchBE(const Bench *B, PetscInt N, const Config *cfg, W2Divergence *div, double dt, PetscInt repeats, double unit)
+{
+  const PetscInt  Ns[2] = {N, N};
+  const PetscReal L[2]  = {1.0, 1.0};
+  W2Grid         *g;
+  W2Flow         *flow;
+  Vec             rho0, q, X;
+  TS              ts;
+  SNES            snes;
+  double          t[MAX_REPEATS], first = 0;
+  PetscInt        nmax = 0, lmax = 0, failed = 0;
+  char            what[64], extra[256], opts[512], dtbuf[32], levels[64] = "";
+
+  PetscFunctionBeginUser;
+  PetscCall(W2GridCreateWithSizes(B->comm, 2, Ns, L, 1, &g));
+  PetscCall(DMCreateGlobalVector(g->da, &rho0));
+  PetscCall(VecDuplicate(rho0, &q));
+  PetscCall(VecDuplicate(rho0, &X));
+  PetscCall(FillDensities(g, rho0, q));
+  PetscCall(W2FlowCreate(g, div, q, 1, &flow));
+  if (!strcmp(cfg->name, "mg")) {
+    PetscInt nl = 1;
+    while ((N >> nl) >= 16 && (N >> nl) % 2 == 0) nl++; /* coarsest grid 8 x 8 .. 16 x 16 */
+    PetscCall(PetscSNPrintf(levels, sizeof(levels), " -pc_mg_levels %d", (int)nl));
+  }
+  PetscCall(PetscSNPrintf(dtbuf, sizeof(dtbuf), "%.17g", dt));
+  PetscCall(PetscSNPrintf(opts, sizeof(opts), "-ts_type beuler -ts_dt %s %s%s", dtbuf, cfg->options, levels));
+  PetscCall(ApplyOptions(opts, PETSC_TRUE));
+  PetscCall(W2FlowCreateTS(flow, &ts));
+  PetscCall(ApplyOptions(opts, PETSC_FALSE));
+  PetscCall(TSGetSNES(ts, &snes));
+  PetscCall(VecCopy(rho0, X));
+  PetscCall(TSSetSolution(ts, X));
+  PetscCall(TSSetUp(ts));
+  for (PetscInt r = -1; r < repeats; r++) {
+    double             t0;
+    PetscInt           it, lit;
+    SNESConvergedReason reason;
+    PetscCall(VecCopy(rho0, X));
+    PetscCall(TSSetTime(ts, 0.0));
+    PetscCall(TSSetStepNumber(ts, 0));
+    PetscCall(TSSetTimeStep(ts, dt));
+    PetscCallMPI(MPI_Barrier(B->comm));
+    t0 = Now();
+    PetscCall(TSStep(ts));
+    t0 = MaxOverRanks(B, Now() - t0);
+    PetscCall(SNESGetIterationNumber(snes, &it));
+    PetscCall(SNESGetLinearSolveIterations(snes, &lit));
+    PetscCall(SNESGetConvergedReason(snes, &reason));
+    if (reason <= 0) failed++;
+    if (r < 0) {
+      first = t0; /* set-up step: matrix, preconditioner objects, Krylov work space */
+      continue;
+    }
+    t[r] = t0;
+    nmax = PetscMax(nmax, it);
+    lmax = PetscMax(lmax, lit);
+  }
+  /* Newton and GMRES iterations of one step (the largest over the repeats, which redo the same step) */
+  PetscCall(PetscSNPrintf(extra, sizeof(extra), "newton=%d,linear=%d,first_step_s=%.3f,rejected=%d,failed=%d,dt=%g", (int)nmax, (int)lmax, first, (int)flow->rejected_stages, (int)failed, (double)dt));
+  PetscCall(PetscSNPrintf(what, sizeof(what), "be_%s", cfg->name));
+  PrintRow(B, N, what, Median(t, repeats), unit, repeats, extra);
+  PetscCall(TSDestroy(&ts));
+  PetscCall(W2FlowDestroy(&flow));
+  PetscCall(VecDestroy(&X));
+  PetscCall(VecDestroy(&q));
+  PetscCall(VecDestroy(&rho0));
+  PetscCall(W2GridDestroy(&g));
+  PetscFunctionReturn(0);
+}
+
+int main(int argc, char **argv)
+{
+  Bench         B = {.comm = MPI_COMM_WORLD, .budget = 1.0, .max_repeats = 51};
+  PetscInt      sizes[MAX_SIZES] = {128, 256, 512, 1024}, nsizes = MAX_SIZES, nconf = MAX_CONFIGS, nwhat = 8, be_repeats = 3;
+  char         *conf[MAX_CONFIGS], *what[8];
+  PetscReal     dt = 1e-3, budget = 1.0;
+  PetscBool     set_conf, set_what, do_fft = PETSC_TRUE, do_rhs = PETSC_TRUE, do_be = PETSC_TRUE;
+  W2Divergence *div;
+
+  PetscCall(PetscInitialize(&argc, &argv, NULL, "bench_flow: flow costs in FFT pairs (docs/benchmarks.md)"));
+  PetscCallMPI(MPI_Comm_size(B.comm, &B.size));
+  PetscCallMPI(MPI_Comm_rank(B.comm, &B.rank));
+  PetscOptionsBegin(B.comm, "bench_", "bench_flow", NULL);
+  PetscCall(PetscOptionsIntArray("-sizes", "Grid sizes N (N x N)", NULL, sizes, &nsizes, NULL));
+  PetscCall(PetscOptionsStringArray("-configs", "Backward-Euler option sets (hypre, hypre_ew, hypre_pmis, hypre_lag, gamg, mg, bjacobi_ilu)", NULL, conf, &nconf, &set_conf));
+  PetscCall(PetscOptionsStringArray("-what", "Measurements: fft, rhs, be", NULL, what, &nwhat, &set_what));
+  PetscCall(PetscOptionsReal("-dt", "Backward-Euler step", NULL, dt, &dt, NULL));
+  PetscCall(PetscOptionsReal("-budget", "Seconds of repeats per fft/rhs measurement (at least 5 repeats)", NULL, budget, &budget, NULL));
+  PetscCall(PetscOptionsInt("-max_repeats", "Most repeats of one fft/rhs measurement", NULL, B.max_repeats, &B.max_repeats, NULL));
+  PetscCall(PetscOptionsInt("-be_repeats", "Timed backward-Euler steps (after one untimed set-up step)", NULL, be_repeats, &be_repeats, NULL));
+  PetscOptionsEnd();
+  B.budget = budget;
+  B.max_repeats = PetscMin(PetscMax(B.max_repeats, 5), MAX_REPEATS);
+  PetscCheck(be_repeats >= 1 && be_repeats <= MAX_REPEATS, B.comm, PETSC_ERR_USER_INPUT, "-bench_be_repeats must lie in [1, %d]", MAX_REPEATS);
+  if (!set_conf) {
+    nconf = 1;
+    PetscCall(PetscStrallocpy("hypre", &conf[0]));
+  }
+  if (set_what) {
+    do_fft = do_rhs = do_be = PETSC_FALSE;
+    for (PetscInt k = 0; k < nwhat; k++) {
+      PetscBool f, r, b;
+      PetscCall(PetscStrcmp(what[k], "fft", &f));
+      PetscCall(PetscStrcmp(what[k], "rhs", &r));
+      PetscCall(PetscStrcmp(what[k], "be", &b));
+      PetscCheck(f || r || b, B.comm, PETSC_ERR_USER_INPUT, "-bench_what: unknown measurement %s (fft, rhs, be)", what[k]);
+      do_fft = (PetscBool)(do_fft || f);
+      do_rhs = (PetscBool)(do_rhs || r);
+      do_be  = (PetscBool)(do_be || b);
+      PetscCall(PetscFree(what[k]));
+    }
+  }
+  PetscCall(W2DivergenceCreateByName(B.comm, "jsd", 0.0, &div));
+  if (B.rank == 0) {
+    printf("# bench_flow: jsd flow costs in units of one serial FFTW r2c+c2r pair (FFTW_MEASURE) on the same N x N grid\n");
+    printf("# seconds: median over reps of the slowest rank; ratio = seconds / fft_pair seconds of the same N in this run\n");
+    printf("%6s %-20s %3s %12s %10s %5s %s\n", "N", "what", "np", "seconds", "ratio", "reps", "extra");
+  }
+  for (PetscInt s = 0; s < nsizes; s++) {
+    const PetscInt N = sizes[s];
+    double         unit = 1.0;
+    PetscCheck(N >= 8, B.comm, PETSC_ERR_USER_INPUT, "-bench_sizes: N must be at least 8, got %d", (int)N);
+    /* always measured: it is the unit of every ratio */
+    PetscCall(FFTPair(&B, N, &unit));
+    (void)do_fft;
+    if (do_rhs)
+      for (PetscInt order = 1; order <= 2; order++) PetscCall(BenchRHS(&B, N, order, div, unit));
+    if (do_be)
+      for (PetscInt c = 0; c < nconf; c++) {
+        const Config *cfg = NULL;
+        for (size_t k = 0; k < sizeof(Configs) / sizeof(Configs[0]); k++)
+          if (!strcmp(Configs[k].name, conf[c])) cfg = &Configs[k];
+        PetscCheck(cfg, B.comm, PETSC_ERR_USER_INPUT, "-bench_configs: unknown option set %s", conf[c]);
+        PetscCall(BenchBE(&B, N, cfg, div, dt, be_repeats, unit));
+      }
+  }
+  for (PetscInt c = 0; c < nconf; c++) PetscCall(PetscFree(conf[c]));
+  PetscCall(W2DivergenceDestroy(&div));
+  PetscCall(PetscFinalize());
+  return 0;
+}
