@@ -155,7 +155,7 @@ PetscErrorCode W2ProfileCreateDensity(const W2Grid *g, const char prefix[], cons
   PetscFunctionBeginUser;
   PetscCall(W2ProfileRegisterAll());
   PetscCall(PetscStrncpy(profile, default_profile, sizeof(profile)));
-  PetscOptionsBegin(g->comm, prefix, "Density", NULL);
+  PetscOptionsBegin(g->comm, prefix, strcmp(prefix, "target_") ? "Initial density" : "Target density (must be > 0)", NULL);
   PetscCall(PetscOptionsFList("-profile", "Named profile", NULL, W2Profiles, profile, profile, sizeof(profile), &has_profile));
   PetscCall(PetscOptionsString("-expr", "Expression in x and y (libmatheval syntax)", NULL, expr, expr, sizeof(expr), &has_expr));
   PetscCall(PetscOptionsString("-file", "FILE.h5:dataset", NULL, file, file, sizeof(file), &has_file));
@@ -192,6 +192,11 @@ PetscErrorCode W2ProfileCreateDensity(const W2Grid *g, const char prefix[], cons
   PetscCall(VecMax(v, NULL, &vmax));
   PetscCheck(vmin >= 0, g->comm, PETSC_ERR_USER_INPUT, "%s (%s): a density must be >= 0, got %g", option, source, (double)vmin);
   PetscCheck(!positive || vmin > 0, g->comm, PETSC_ERR_USER_INPUT, "%s (%s): must be > 0 everywhere (the divergence needs positivity), got %g", option, source, (double)vmin);
+  if (has_file) {
+    /* a stored density of unit mass up to round-off is kept bit for bit: a restart continues the stored state exactly */
+    PetscCall(W2GridIntegrate(g, v, mass));
+    if (PetscAbsReal(*mass - 1.0) <= 1e-12) PetscFunctionReturn(0);
+  }
   PetscCall(W2GridNormalize(g, v, mass));
   PetscFunctionReturn(0);
 }

@@ -13,6 +13,7 @@ PetscErrorCode W2FlowCreate(W2Grid *grid, W2Divergence *div, Vec q, PetscInt ord
   fl->div            = div;
   fl->order          = order;
   fl->cfl            = 0.9;
+  fl->ssp_coefficient = 1.0;
   fl->dt_max         = PETSC_MAX_REAL;
   fl->positivity_tol = 1e-12;
   PetscCall(PetscObjectReference((PetscObject)q));
@@ -265,7 +266,7 @@ PetscReal W2FlowExplicitStepLimit(const W2Flow *fl, const W2FlowDiagnostics *dia
     transport += 2 * fl->order * diag->max_speed[a] / g->h[a];
     diffusion += 2 * diag->max_diffusivity / (g->h[a] * g->h[a]);
   }
-  return fl->cfl / PetscMax(PetscMax(transport, diffusion), PETSC_SMALL);
+  return fl->cfl * fl->ssp_coefficient / PetscMax(PetscMax(transport, diffusion), PETSC_SMALL);
 }
 
 PetscErrorCode W2FlowJacobian(W2Flow *fl, Vec rho, Mat J)

@@ -19,6 +19,7 @@ typedef struct {
   PetscInt      order;          /* 1: upwind; 2: minmod-limited reconstruction */
   Vec           rholoc, philoc; /* work vectors with ghosts */
   PetscReal     cfl;            /* explicit steps: fraction of the forward-Euler limit */
+  PetscReal     ssp_coefficient; /* explicit SSP methods: steps c times the forward-Euler limit */
   PetscReal     dt_max;         /* the step asked for (-ts_dt) before the explicit limit */
   PetscBool     explicit_ts;
   PetscReal     positivity_tol; /* negative values above -tol * max rho count as round-off */

@@ -139,6 +139,17 @@ PetscErrorCode W2FlowCreateTS(W2Flow *fl, TS *out)
   PetscCall(TSGetType(ts, &type));
   for (size_t k = 0; k < sizeof(explicit_types) / sizeof(explicit_types[0]); k++) is_explicit = (PetscBool)(is_explicit || !strcmp(type, explicit_types[k]));
   fl->explicit_ts = is_explicit;
+  fl->ssp_coefficient = 1.0;
+  if (!strcmp(type, TSSSP)) {
+    /* each stage of an SSP method is a forward-Euler step of length dt / c (Ketcheson 2008) */
+    TSSSPType ssp;
+    PetscInt  s;
+    PetscCall(TSSSPGetType(ts, &ssp));
+    PetscCall(TSSSPGetNumStages(ts, &s));
+    if (!strcmp(ssp, TSSSPRKS2)) fl->ssp_coefficient = s - 1;
+    else if (!strcmp(ssp, TSSSPRKS3)) fl->ssp_coefficient = s - PetscSqrtReal((PetscReal)s);
+    else if (!strcmp(ssp, TSSSPRK104)) fl->ssp_coefficient = 6;
+  }
   PetscCall(TSGetTimeStep(ts, &fl->dt_max));
   PetscCheck(fl->dt_max > 0 && PetscIsNormalReal(fl->dt_max), comm, PETSC_ERR_USER_INPUT, "-ts_dt must be positive, got %g", (double)fl->dt_max);
   {
