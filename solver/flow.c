@@ -232,7 +232,7 @@ PetscErrorCode W2FlowPotential(W2Flow *fl, Vec rho, Vec phi)
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode W2FlowVelocity(W2Flow *fl, Vec phi, DM vdm, Vec velocity)
+PetscErrorCode W2FlowVelocity(W2Flow *fl, Vec phi, Vec velocity)
 {
   const W2Grid      *g = fl->grid;
   Layout             l;
@@ -252,7 +252,6 @@ PetscErrorCode W2FlowVelocity(W2Flow *fl, Vec phi, DM vdm, Vec velocity)
     }
   PetscCall(VecRestoreArray(velocity, &v));
   PetscCall(VecRestoreArrayRead(fl->philoc, &p));
-  (void)vdm;
   PetscFunctionReturn(0);
 }
 

@@ -34,8 +34,8 @@ PetscErrorCode W2FlowDestroy(W2Flow **flow);
 PetscErrorCode W2FlowEvaluate(W2Flow *flow, Vec rho, Vec G, W2FlowDiagnostics *diag, PetscBool *valid);
 /* phi = f'(rho/q) on the owned cells */
 PetscErrorCode W2FlowPotential(W2Flow *flow, Vec rho, Vec phi);
-/* cell-centred velocity -grad phi (central differences), dof = dim, on vdm (a DMDA compatible with the grid) */
-PetscErrorCode W2FlowVelocity(W2Flow *flow, Vec phi, DM vdm, Vec velocity);
+/* cell-centred velocity -grad phi (central differences) into a Vec with dof = dim per cell */
+PetscErrorCode W2FlowVelocity(W2Flow *flow, Vec phi, Vec velocity);
 /* analytic Jacobian dG/drho of the first-order scheme (for order 2: its preconditioner) */
 PetscErrorCode W2FlowJacobian(W2Flow *flow, Vec rho, Mat J);
 /* the largest stable, positivity-preserving forward-Euler step for the state of diag */

@@ -24,7 +24,7 @@ static PetscErrorCode WriteFields(RunMonitor *m, PetscReal t, Vec rho)
 {
   PetscFunctionBeginUser;
   PetscCall(W2FlowPotential(m->flow, rho, m->phi));
-  PetscCall(W2FlowVelocity(m->flow, m->phi, m->vdm, m->velocity));
+  PetscCall(W2FlowVelocity(m->flow, m->phi, m->velocity));
   PetscCall(W2OutputWriteFields(m->out, t, rho, m->phi, m->velocity, m->q));
   m->q = NULL; /* the target is written once */
   PetscFunctionReturn(0);
@@ -100,6 +100,19 @@ static PetscErrorCode WriteRunAttributes(W2Output out, const W2Grid *g, const W2
   PetscCall(TSGetType(ts, &type));
   PetscCall(PetscSNPrintf(buf, sizeof(buf), "finite volumes, upwind order %" PetscInt_FMT ", TS %s", order, type));
   PetscCall(W2OutputWriteAttribute(out, "method", buf));
+  {
+    /* the values in force, defaults included, of what decides the numbers */
+    PetscReal dt, tmax;
+    PetscInt  maxsteps;
+    W2Flow   *fl;
+    PetscCall(TSGetApplicationContext(ts, &fl));
+    PetscCall(TSGetMaxTime(ts, &tmax));
+    PetscCall(TSGetMaxSteps(ts, &maxsteps));
+    dt = fl->dt_max;
+    PetscCall(PetscSNPrintf(buf, sizeof(buf), "-grid_Nx %" PetscInt_FMT " -grid_Ny %" PetscInt_FMT " -grid_Lx %.17g -grid_Ly %.17g -div_type %s -div_alpha %.17g -flow_order %" PetscInt_FMT " -flow_cfl %.17g -ts_type %s -ts_dt %.17g -ts_max_time %.17g -ts_max_steps %" PetscInt_FMT,
+                            g->N[0], g->N[1], (double)g->L[0], (double)g->L[1], div->type, (double)div->alpha, order, (double)fl->cfl, type, (double)dt, (double)tmax, maxsteps));
+    PetscCall(W2OutputWriteAttribute(out, "in_force", buf));
+  }
   PetscCall(W2OutputWriteAttribute(out, "initial", init));
   PetscCall(W2OutputWriteAttribute(out, "target", target));
   PetscFunctionReturn(0);
