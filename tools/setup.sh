@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 pkgs=(build-essential cmake pkg-config petsc-dev libfftw3-dev libfftw3-mpi-dev hdf5-tools libmatheval-dev
       python3-numpy python3-h5py python3-matplotlib)
-[ "$mode" = test ] && pkgs+=(paraview)
+[ "$mode" = test ] && pkgs+=(paraview python3-paraview) # pvpython, for the ParaView reader test
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
