@@ -27,12 +27,12 @@ static PetscReal Conj(const W2Divergence *d, PetscReal s)
   return (PetscPowReal(b, a / (a - 1.0)) - 1.0) / a;
 }
 
-PetscErrorCode W2DivergenceCreate_Alpha(W2Divergence *d)
+PetscErrorCode W2DivergenceCreate_Alpha(MPI_Comm comm, W2Divergence *d)
 {
   const PetscReal a = d->alpha;
 
   PetscFunctionBeginUser;
-  PetscCheck(PetscIsNormalReal(a) && a != 1.0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "-div_alpha must be finite and differ from 0 and 1, got %g", (double)a);
+  PetscCheck(PetscIsNormalReal(a) && a != 1.0, comm, PETSC_ERR_USER_INPUT, "-div_alpha must be finite and differ from 0 and 1, got %g", (double)a);
   d->f = F; d->df = DF; d->d2f = D2F; d->d3f = D3F; d->dfinv = DFInv; d->conj = Conj;
   d->conj_sup       = a > 1 ? PETSC_INFINITY : 1.0 / (1.0 - a);
   d->needs_positive = a < 1 ? PETSC_TRUE : PETSC_FALSE;

@@ -9,9 +9,10 @@ static PetscReal DFInv(const W2Divergence *d, PetscReal s) { (void)d; return Pet
 /* sup over t >= 0 of s t - (t-1)^2: interior maximum t = 1 + s/2 when s >= -2, else t = 0 */
 static PetscReal Conj(const W2Divergence *d, PetscReal s) { (void)d; return s >= -2.0 ? s + 0.25 * s * s : -1.0; }
 
-PetscErrorCode W2DivergenceCreate_Chi2(W2Divergence *d)
+PetscErrorCode W2DivergenceCreate_Chi2(MPI_Comm comm, W2Divergence *d)
 {
   PetscFunctionBeginUser;
+  (void)comm;
   d->f = F; d->df = DF; d->d2f = D2F; d->d3f = D3F; d->dfinv = DFInv; d->conj = Conj;
   d->conj_sup       = PETSC_INFINITY;
   d->needs_positive = PETSC_FALSE;

@@ -52,7 +52,7 @@ PetscErrorCode W2DivergenceCreateByName(MPI_Comm comm, const char type[], PetscR
   PetscCall(PetscNew(&d));
   PetscCall(PetscStrncpy(d->type, type, sizeof(d->type)));
   d->alpha = alpha;
-  PetscCall((*ctor)(d));
+  PetscCall((*ctor)(comm, d));
   *div = d;
   PetscFunctionReturn(0);
 }

@@ -18,7 +18,7 @@ struct W2Divergence_s {
 };
 
 /* A constructor fills the members for its type; registered by name in W2DivergenceRegisterAll. */
-typedef PetscErrorCode (*W2DivergenceCtor)(W2Divergence *);
+typedef PetscErrorCode (*W2DivergenceCtor)(MPI_Comm, W2Divergence *);
 
 PetscErrorCode W2DivergenceRegisterAll(void);
 PetscErrorCode W2DivergenceRegister(const char name[], W2DivergenceCtor ctor);
@@ -34,9 +34,9 @@ PetscErrorCode W2DivergenceEvalDFInv(const W2Divergence *div, PetscReal s, Petsc
 PetscErrorCode W2DivergenceEvalConj(const W2Divergence *div, PetscReal s, PetscReal *value);
 
 /* the registered constructors, one file each */
-PetscErrorCode W2DivergenceCreate_KL(W2Divergence *);
-PetscErrorCode W2DivergenceCreate_ReverseKL(W2Divergence *);
-PetscErrorCode W2DivergenceCreate_Chi2(W2Divergence *);
-PetscErrorCode W2DivergenceCreate_Hellinger(W2Divergence *);
-PetscErrorCode W2DivergenceCreate_JSD(W2Divergence *);
-PetscErrorCode W2DivergenceCreate_Alpha(W2Divergence *);
+PetscErrorCode W2DivergenceCreate_KL(MPI_Comm, W2Divergence *);
+PetscErrorCode W2DivergenceCreate_ReverseKL(MPI_Comm, W2Divergence *);
+PetscErrorCode W2DivergenceCreate_Chi2(MPI_Comm, W2Divergence *);
+PetscErrorCode W2DivergenceCreate_Hellinger(MPI_Comm, W2Divergence *);
+PetscErrorCode W2DivergenceCreate_JSD(MPI_Comm, W2Divergence *);
+PetscErrorCode W2DivergenceCreate_Alpha(MPI_Comm, W2Divergence *);

@@ -8,9 +8,10 @@ static PetscReal D3F(const W2Divergence *d, PetscReal t) { (void)d; return t >= 
 static PetscReal DFInv(const W2Divergence *d, PetscReal s) { (void)d; return s < 1 ? 1.0 / ((1.0 - s) * (1.0 - s)) : NAN; }
 static PetscReal Conj(const W2Divergence *d, PetscReal s) { (void)d; return s < 1 ? s / (1.0 - s) : (PetscReal)INFINITY; }
 
-PetscErrorCode W2DivergenceCreate_Hellinger(W2Divergence *d)
+PetscErrorCode W2DivergenceCreate_Hellinger(MPI_Comm comm, W2Divergence *d)
 {
   PetscFunctionBeginUser;
+  (void)comm;
   d->f = F; d->df = DF; d->d2f = D2F; d->d3f = D3F; d->dfinv = DFInv; d->conj = Conj;
   d->conj_sup       = 1.0;
   d->needs_positive = PETSC_TRUE;

@@ -23,9 +23,10 @@ static PetscReal Conj(const W2Divergence *d, PetscReal s)
   return e < 2.0 ? -0.5 * PetscLogReal(2.0 - e) : (PetscReal)INFINITY;
 }
 
-PetscErrorCode W2DivergenceCreate_JSD(W2Divergence *d)
+PetscErrorCode W2DivergenceCreate_JSD(MPI_Comm comm, W2Divergence *d)
 {
   PetscFunctionBeginUser;
+  (void)comm;
   d->f = F; d->df = DF; d->d2f = D2F; d->d3f = D3F; d->dfinv = DFInv; d->conj = Conj;
   d->conj_sup       = 0.5 * PetscLogReal(2.0);
   d->needs_positive = PETSC_TRUE;

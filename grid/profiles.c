@@ -27,7 +27,7 @@ static PetscErrorCode OptionsPoint(PetscOptionItems *PetscOptionsObject, const W
   c[0] = 0.5 * g->L[0];
   c[1] = 0.5 * g->L[1];
   PetscCall(PetscOptionsRealArray(name, text, NULL, c, &n, set));
-  PetscCheck(!*set || n == g->dim, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "option %s needs %" PetscInt_FMT " comma-separated coordinates, got %" PetscInt_FMT, name, g->dim, n);
+  PetscCheck(!*set || n == g->dim, g->comm, PETSC_ERR_USER_INPUT, "-%s%s needs %" PetscInt_FMT " comma-separated coordinates, got %" PetscInt_FMT, PetscOptionsObject->prefix ? PetscOptionsObject->prefix : "", name + 1, g->dim, n);
   PetscFunctionReturn(0);
 }
 

@@ -12,8 +12,9 @@ PetscErrorCode W2FlowCreate(W2Grid *grid, W2Divergence *div, Vec q, PetscInt ord
   fl->grid           = grid;
   fl->div            = div;
   fl->order          = order;
-  fl->cfl            = 0.9;
+  fl->cfl            = 0.5;
   fl->ssp_coefficient = 1.0;
+  fl->step_scale      = 1.0;
   fl->dt_max         = PETSC_MAX_REAL;
   fl->positivity_tol = 1e-12;
   PetscCall(PetscObjectReference((PetscObject)q));
@@ -30,6 +31,7 @@ PetscErrorCode W2FlowDestroy(W2Flow **flow)
 {
   PetscFunctionBeginUser;
   if (!*flow) PetscFunctionReturn(0);
+  PetscCall(VecDestroy(&(*flow)->saved));
   PetscCall(VecDestroy(&(*flow)->q));
   PetscCall(VecDestroy(&(*flow)->qloc));
   PetscCall(VecDestroy(&(*flow)->rholoc));

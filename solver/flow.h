@@ -24,6 +24,11 @@ typedef struct {
   PetscBool     explicit_ts;
   PetscReal     positivity_tol; /* negative values above -tol * max rho count as round-off */
   PetscInt      rhs_evaluations, rejected_stages;
+  /* explicit steps that lose positivity are taken back: the state before the step, and the step scale */
+  Vec           saved;
+  PetscReal     saved_time, step_scale;
+  PetscInt      saved_step;
+  PetscBool     stage_failed;
 } W2Flow;
 
 PetscErrorCode W2FlowCreate(W2Grid *grid, W2Divergence *div, Vec q, PetscInt order, W2Flow **flow);

@@ -11,7 +11,7 @@ typedef struct {
   W2Output       out;
   DM             vdm;
   Vec            phi, velocity, q;
-  PetscInt       output_every, last_written;
+  PetscInt       output_every, last_written, last_step;
   PetscReal      E0, dissipated, t_prev, D_prev, t_max;
   PetscInt       max_steps;
   PetscLogDouble wall_start, last_progress;
@@ -41,6 +41,8 @@ static PetscErrorCode Monitor(TS ts, PetscInt step, PetscReal t, Vec rho, void *
 
   PetscFunctionBeginUser;
   (void)ts;
+  if (step <= m->last_step) PetscFunctionReturn(0); /* a step taken back is monitored once */
+  m->last_step = step;
   PetscCall(W2FlowEvaluate(m->flow, rho, NULL, &d, &valid));
   if (step == 0) {
     m->E0         = d.energy;
@@ -152,6 +154,7 @@ PetscErrorCode W2CommandRun(MPI_Comm comm)
   mon.output_every = output_every;
   mon.q            = pb->q;
   mon.last_written = -1;
+  mon.last_step    = -1;
   mon.progress     = (PetscBool)(rank == 0 && isatty(STDERR_FILENO));
   PetscCall(TSGetMaxTime(pb->ts, &mon.t_max));
   PetscCall(TSGetMaxSteps(pb->ts, &mon.max_steps));

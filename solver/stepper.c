@@ -10,9 +10,12 @@ static PetscErrorCode RHSFunction(TS ts, PetscReal t, Vec rho, Vec G, void *ctx)
   PetscFunctionBeginUser;
   (void)t;
   PetscCall(W2FlowEvaluate(fl, rho, G, NULL, &valid));
-  if (!valid) {
-    /* an explicit stage left the domain: the step limit failed; a Newton iterate did: back-track */
-    PetscCheck(!fl->explicit_ts, PetscObjectComm((PetscObject)ts), PETSC_ERR_NOT_CONVERGED, "the density left the domain of %s (rho <= 0) during an explicit step at t = %g; lower -flow_cfl (now %g) or use an implicit -ts_type", fl->div->type, (double)t, (double)fl->cfl);
+  if (!valid && fl->explicit_ts) {
+    /* an explicit stage left the domain: finish the step harmlessly, PostStep takes it back */
+    fl->stage_failed = PETSC_TRUE;
+    PetscCall(VecZeroEntries(G));
+  } else if (!valid) {
+    /* a Newton iterate left the domain: the line search backtracks */
     PetscCall(TSGetSNES(ts, &snes));
     PetscCall(SNESSetFunctionDomainError(snes));
   }
@@ -45,6 +48,7 @@ static PetscErrorCode CheckStage(TSAdapt adapt, TS ts, PetscReal t, Vec rho, Pet
   (void)adapt;
   (void)t;
   PetscCall(TSGetApplicationContext(ts, &fl));
+  if (fl->explicit_ts) PetscFunctionReturn(0); /* explicit steps are taken back whole by PostStep */
   PetscCall(VecMin(rho, NULL, &lo));
   PetscCall(VecMax(rho, NULL, &hi));
   if (PetscIsNanReal(lo) || lo < -fl->positivity_tol * hi || (fl->div->needs_positive && lo <= 0)) {
@@ -54,7 +58,8 @@ static PetscErrorCode CheckStage(TSAdapt adapt, TS ts, PetscReal t, Vec rho, Pet
   PetscFunctionReturn(0);
 }
 
-/* Explicit methods: dt = min(asked step, cfl x forward-Euler limit of the current state). */
+/* Explicit methods: dt = min(asked step, scale x cfl x c x forward-Euler limit of the current state);
+   the state is kept so that PostStep can take back a step that lost positivity. */
 static PetscErrorCode PreStep(TS ts)
 {
   W2Flow           *fl;
@@ -67,12 +72,42 @@ static PetscErrorCode PreStep(TS ts)
   PetscCall(TSGetApplicationContext(ts, &fl));
   if (!fl->explicit_ts) PetscFunctionReturn(0);
   PetscCall(TSGetSolution(ts, &rho));
-  PetscCall(W2FlowEvaluate(fl, rho, NULL, &diag, &valid));
-  dt = PetscMin(fl->dt_max, W2FlowExplicitStepLimit(fl, &diag));
   PetscCall(TSGetTime(ts, &t));
   PetscCall(TSGetMaxTime(ts, &tmax));
+  if (!fl->saved) PetscCall(VecDuplicate(rho, &fl->saved));
+  PetscCall(VecCopy(rho, fl->saved));
+  PetscCall(TSGetStepNumber(ts, &fl->saved_step));
+  fl->saved_time   = t;
+  fl->stage_failed = PETSC_FALSE;
+  PetscCall(W2FlowEvaluate(fl, rho, NULL, &diag, &valid));
+  dt = PetscMin(fl->dt_max, fl->step_scale * W2FlowExplicitStepLimit(fl, &diag));
   if (t + dt > tmax) dt = tmax - t; /* land on the final time */
   if (dt > 0) PetscCall(TSSetTimeStep(ts, dt));
+  PetscFunctionReturn(0);
+}
+
+/* An explicit step whose stages or result left the domain is taken back and retried at half the step. */
+static PetscErrorCode PostStep(TS ts)
+{
+  W2Flow   *fl;
+  Vec       rho;
+  PetscReal lo, hi;
+
+  PetscFunctionBeginUser;
+  PetscCall(TSGetApplicationContext(ts, &fl));
+  if (!fl->explicit_ts) PetscFunctionReturn(0);
+  PetscCall(TSGetSolution(ts, &rho));
+  PetscCall(VecMin(rho, NULL, &lo));
+  PetscCall(VecMax(rho, NULL, &hi));
+  if (fl->stage_failed || PetscIsNanReal(lo) || lo < -fl->positivity_tol * hi || (fl->div->needs_positive && lo <= 0)) {
+    fl->rejected_stages++;
+    fl->step_scale *= 0.5;
+    PetscCheck(fl->step_scale > 1e-6, PetscObjectComm((PetscObject)ts), PETSC_ERR_NOT_CONVERGED, "explicit steps keep losing positivity at t = %g even at 1e-6 of the step limit; use an implicit -ts_type", (double)fl->saved_time);
+    PetscCall(VecCopy(fl->saved, rho));
+    PetscCall(TSSetTime(ts, fl->saved_time));
+    PetscCall(TSSetStepNumber(ts, fl->saved_step));
+    PetscCall(TSSetConvergedReason(ts, TS_CONVERGED_ITERATING));
+  } else fl->step_scale = PetscMin(1.0, 1.5 * fl->step_scale);
   PetscFunctionReturn(0);
 }
 
@@ -119,6 +154,7 @@ PetscErrorCode W2FlowCreateTS(W2Flow *fl, TS *out)
   PetscCall(TSSetMaxSNESFailures(ts, -1));
   PetscCall(TSSetMaxStepRejections(ts, 50));
   PetscCall(TSSetPreStep(ts, PreStep));
+  PetscCall(TSSetPostStep(ts, PostStep));
   PetscCall(TSGetAdapt(ts, &adapt));
   PetscCall(TSAdaptSetCheckStage(adapt, CheckStage));
   PetscCall(TSGetSNES(ts, &snes));
