@@ -97,5 +97,6 @@ int main(int argc, char **argv)
   PetscCall(W2OptionsFinalize());
   PetscCall(PetscFinalize());
   free(nargv);
-  return 0;
+  /* a run stopped by a signal kept its work but did not finish: say so in the status, as a shell would */
+  return W2RunInterruptSignal() ? 128 + W2RunInterruptSignal() : 0;
 }

@@ -1,52 +1,92 @@
-/// @file HDF5 + XDMF + CSV output of a run, natural order whatever the process layout.
+/// @file HDF5 + XDMF + CSV output of a run, natural order whatever the process layout; atomic commits.
+#define _POSIX_C_SOURCE 200809L /* fileno, fsync */
+#include <errno.h>
+#include <fcntl.h>
 #include <hdf5.h>
 #include <unistd.h>
 #include "io/output.h"
 
 const char *const W2DiagNames[W2D_COUNT] = {"step", "time", "dt", "energy", "dissipation", "mass", "min_rho", "edi_residual", "edi_relative"};
 
+/* Seconds of wall time after which writing fields also commits the result. */
+#define W2_COMMIT_INTERVAL 30.0
+
 struct W2Output_s {
-  const W2Grid *grid;
-  MPI_Comm      comm;
-  PetscMPIInt   rank;
-  char          base[PETSC_MAX_PATH_LEN], h5[PETSC_MAX_PATH_LEN];
-  PetscViewer   viewer;
-  hid_t         file;
-  PetscInt      nfields;            /* field time steps written */
-  PetscReal    *field_time;
-  PetscInt      field_cap;
-  PetscReal    *diag;               /* rows x W2D_COUNT, all rows of the run */
-  PetscInt      nrows, rows_cap, rows_flushed;
-  hid_t         diag_set[W2D_COUNT], time_set;
+  const W2Grid  *grid;
+  MPI_Comm       comm;
+  PetscMPIInt    rank;
+  char           base[PETSC_MAX_PATH_LEN], h5[PETSC_MAX_PATH_LEN + 8], partial[PETSC_MAX_PATH_LEN + 16];
+  PetscViewer    viewer; /* open on the partial file between commits */
+  hid_t          file;
+  PetscInt       nfields, field_cap; /* field time steps written, and their times */
+  PetscReal     *field_time;
+  PetscReal     *diag; /* rows x W2D_COUNT, every row of the run */
+  PetscInt       nrows, rows_cap, rows_written;
+  hid_t          diag_set[W2D_COUNT], time_set;
+  PetscLogDouble last_commit;
 };
-
-static PetscErrorCode AppendCsv(W2Output out, PetscInt from);
-
-static PetscErrorCode PathExists(const char path[], PetscBool *exists)
-{
-  PetscFunctionBeginUser;
-  *exists = access(path, F_OK) == 0 ? PETSC_TRUE : PETSC_FALSE;
-  PetscFunctionReturn(0);
-}
 
 PetscErrorCode W2OutputCheckTarget(MPI_Comm comm, const char base[], PetscBool overwrite)
 {
   const char *ext[] = {".h5", ".xmf", ".csv"};
-  char        path[PETSC_MAX_PATH_LEN];
+  char        path[PETSC_MAX_PATH_LEN + 8];
   PetscBool   exists;
-  PetscMPIInt rank;
 
   PetscFunctionBeginUser;
   PetscCheck(base && base[0], comm, PETSC_ERR_USER_INPUT, "-output must name a file base (got an empty value)");
-  PetscCallMPI(MPI_Comm_rank(comm, &rank));
   for (size_t k = 0; k < 3; k++) {
     PetscCall(PetscSNPrintf(path, sizeof(path), "%s%s", base, ext[k]));
-    PetscCall(PathExists(path, &exists));
+    exists = access(path, F_OK) == 0 ? PETSC_TRUE : PETSC_FALSE;
     PetscCallMPI(MPI_Bcast(&exists, 1, MPIU_BOOL, 0, comm));
     PetscCheck(!exists || overwrite, comm, PETSC_ERR_FILE_OPEN, "-output %s: %s exists; pass -overwrite to replace it", base, path);
   }
   PetscFunctionReturn(0);
 }
+
+/* close fp and move tmp over path: the reader sees the old file or the new one, never a part */
+static int CloseAndRename(FILE *fp, const char tmp[], const char path[])
+{
+  if (fflush(fp) || fsync(fileno(fp))) {
+    int e = errno;
+    fclose(fp);
+    return e;
+  }
+  if (fclose(fp)) return errno;
+  return rename(tmp, path) ? errno : 0;
+}
+
+static int CopyFile(const char from[], const char to[])
+{
+  char    buf[1 << 16];
+  ssize_t n;
+  int     in = open(from, O_RDONLY), out, status = 0;
+  if (in < 0) return errno;
+  out = open(to, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (out < 0) {
+    status = errno;
+    close(in);
+    return status;
+  }
+  while ((n = read(in, buf, sizeof(buf))) > 0)
+    if (write(out, buf, (size_t)n) != n) {
+      status = errno ? errno : EIO;
+      break;
+    }
+  if (n < 0) status = errno;
+  if (!status && fsync(out)) status = errno;
+  close(in);
+  if (close(out) && !status) status = errno;
+  return status;
+}
+
+/* Run on rank 0 what only rank 0 does, and raise its failure on every rank. */
+#define W2_RANK0(out, expr, ...) \
+  do { \
+    int status_ = 0; \
+    if ((out)->rank == 0) status_ = (expr); \
+    PetscCallMPI(MPI_Bcast(&status_, 1, MPI_INT, 0, (out)->comm)); \
+    PetscCheck(!status_, (out)->comm, PETSC_ERR_FILE_WRITE, __VA_ARGS__, strerror(status_)); \
+  } while (0)
 
 /* An extendible 1-D dataset of doubles under the open file. */
 static hid_t CreateSeries(hid_t file, const char path[])
@@ -58,6 +98,36 @@ static hid_t CreateSeries(hid_t file, const char path[])
   H5Pclose(plist);
   H5Sclose(space);
   return set;
+}
+
+static PetscErrorCode OpenFile(W2Output out, PetscFileMode mode)
+{
+  char path[64];
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscViewerHDF5Open(out->comm, out->partial, mode, &out->viewer));
+  PetscCall(PetscViewerHDF5GetFileId(out->viewer, &out->file));
+  if (mode == FILE_MODE_WRITE) {
+    H5Gclose(H5Gcreate2(out->file, "/diagnostics", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
+    H5Gclose(H5Gcreate2(out->file, "/fields", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
+  }
+  for (PetscInt c = 0; c <= W2D_COUNT; c++) {
+    hid_t *set = c < W2D_COUNT ? &out->diag_set[c] : &out->time_set;
+    if (c < W2D_COUNT) PetscCall(PetscSNPrintf(path, sizeof(path), "/diagnostics/%s", W2DiagNames[c]));
+    else PetscCall(PetscStrncpy(path, "/fields/time", sizeof(path)));
+    *set = mode == FILE_MODE_WRITE ? CreateSeries(out->file, path) : H5Dopen2(out->file, path, H5P_DEFAULT);
+    PetscCheck(*set >= 0, out->comm, PETSC_ERR_FILE_READ, "cannot %s %s in %s", mode == FILE_MODE_WRITE ? "create" : "open", path, out->partial);
+  }
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode CloseFile(W2Output out)
+{
+  PetscFunctionBeginUser;
+  for (PetscInt c = 0; c < W2D_COUNT; c++) H5Dclose(out->diag_set[c]);
+  H5Dclose(out->time_set);
+  PetscCall(PetscViewerDestroy(&out->viewer));
+  PetscFunctionReturn(0);
 }
 
 /* Append n values (strided by stride in data) to a series: collective extent, rank 0 writes. */
@@ -88,88 +158,9 @@ static PetscErrorCode AppendSeries(W2Output out, hid_t set, hsize_t have, hsize_
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode W2OutputCreate(const W2Grid *g, const char base[], PetscBool overwrite, W2Output *outp)
-{
-  W2Output out;
-  hid_t    group;
-
-  PetscFunctionBeginUser;
-  PetscCall(W2OutputCheckTarget(g->comm, base, overwrite));
-  PetscCall(PetscNew(&out));
-  out->grid = g;
-  out->comm = g->comm;
-  PetscCallMPI(MPI_Comm_rank(g->comm, &out->rank));
-  PetscCall(PetscStrncpy(out->base, base, sizeof(out->base)));
-  PetscCall(PetscSNPrintf(out->h5, sizeof(out->h5), "%s.h5", base));
-  PetscCall(PetscViewerHDF5Open(g->comm, out->h5, FILE_MODE_WRITE, &out->viewer));
-  PetscCall(PetscViewerHDF5GetFileId(out->viewer, &out->file));
-  group = H5Gcreate2(out->file, "/diagnostics", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-  H5Gclose(group);
-  group = H5Gcreate2(out->file, "/fields", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-  H5Gclose(group);
-  for (PetscInt c = 0; c < W2D_COUNT; c++) {
-    char path[64];
-    PetscCall(PetscSNPrintf(path, sizeof(path), "/diagnostics/%s", W2DiagNames[c]));
-    out->diag_set[c] = CreateSeries(out->file, path);
-    PetscCheck(out->diag_set[c] >= 0, g->comm, PETSC_ERR_FILE_WRITE, "cannot create %s in %s", path, out->h5);
-  }
-  out->time_set = CreateSeries(out->file, "/fields/time");
-  PetscCall(AppendCsv(out, -1));
-  *outp         = out;
-  PetscFunctionReturn(0);
-}
-
-PetscErrorCode W2OutputWriteAttribute(W2Output out, const char name[], const char value[])
-{
-  PetscFunctionBeginUser;
-  PetscCall(PetscViewerHDF5WriteAttribute(out->viewer, "/", name, PETSC_STRING, value));
-  PetscFunctionReturn(0);
-}
-
-PetscErrorCode W2OutputWriteFields(W2Output out, PetscReal t, Vec rho, Vec phi, Vec velocity, Vec q)
-{
-  PetscFunctionBeginUser;
-  PetscCall(PetscViewerHDF5PushGroup(out->viewer, "/fields"));
-  if (q) {
-    PetscCall(PetscObjectSetName((PetscObject)q, "q"));
-    PetscCall(VecView(q, out->viewer));
-  }
-  PetscCall(PetscViewerHDF5PushTimestepping(out->viewer));
-  PetscCall(PetscViewerHDF5SetTimestep(out->viewer, out->nfields));
-  PetscCall(PetscObjectSetName((PetscObject)rho, "rho"));
-  PetscCall(PetscObjectSetName((PetscObject)phi, "phi"));
-  PetscCall(PetscObjectSetName((PetscObject)velocity, "velocity"));
-  PetscCall(VecView(rho, out->viewer));
-  PetscCall(VecView(phi, out->viewer));
-  PetscCall(VecView(velocity, out->viewer));
-  PetscCall(PetscViewerHDF5PopTimestepping(out->viewer));
-  PetscCall(PetscViewerHDF5PopGroup(out->viewer));
-  if (out->nfields == out->field_cap) {
-    out->field_cap = out->field_cap ? 2 * out->field_cap : 64;
-    PetscCall(PetscRealloc(sizeof(PetscReal) * out->field_cap, &out->field_time));
-  }
-  out->field_time[out->nfields] = t;
-  PetscCall(AppendSeries(out, out->time_set, (hsize_t)out->nfields, 1, &out->field_time[out->nfields], 1));
-  out->nfields++;
-  PetscCall(W2OutputFlush(out));
-  PetscFunctionReturn(0);
-}
-
-PetscErrorCode W2OutputAppendDiagnostics(W2Output out, const PetscReal row[W2D_COUNT])
-{
-  PetscFunctionBeginUser;
-  if (out->nrows == out->rows_cap) {
-    out->rows_cap = out->rows_cap ? 2 * out->rows_cap : 1024;
-    PetscCall(PetscRealloc(sizeof(PetscReal) * W2D_COUNT * out->rows_cap, &out->diag));
-  }
-  PetscCall(PetscArraycpy(&out->diag[W2D_COUNT * out->nrows], row, W2D_COUNT));
-  out->nrows++;
-  PetscFunctionReturn(0);
-}
-
 /* The XDMF2 sidecar (../shared/PLATFORM.md): a temporal collection of uniform grids on a
    3DCoRectMesh of cell centres, each attribute a hyperslab of the [t][Ny][Nx] dataset. */
-static PetscErrorCode WriteXdmf(W2Output out)
+static int WriteXdmf(W2Output out)
 {
   const W2Grid *g = out->grid;
   char          path[PETSC_MAX_PATH_LEN + 8], tmp[PETSC_MAX_PATH_LEN + 16];
@@ -177,13 +168,11 @@ static PetscErrorCode WriteXdmf(W2Output out)
   FILE         *fp;
   const PetscInt Nx = g->N[0], Ny = g->N[1], T = out->nfields;
 
-  PetscFunctionBeginUser;
-  if (out->rank) PetscFunctionReturn(0);
   h5name = strrchr(out->h5, '/') ? strrchr(out->h5, '/') + 1 : out->h5;
-  PetscCall(PetscSNPrintf(path, sizeof(path), "%s.xmf", out->base));
-  PetscCall(PetscSNPrintf(tmp, sizeof(tmp), "%s.xmf.tmp", out->base));
+  snprintf(path, sizeof(path), "%s.xmf", out->base);
+  snprintf(tmp, sizeof(tmp), "%s.xmf.tmp", out->base);
   fp = fopen(tmp, "w");
-  PetscCheck(fp, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "cannot write %s", tmp);
+  if (!fp) return errno;
   fprintf(fp, "<?xml version=\"1.0\" ?>\n<!DOCTYPE Xdmf SYSTEM \"Xdmf.dtd\" []>\n<Xdmf Version=\"2.0\">\n <Domain>\n");
   fprintf(fp, "  <Topology name=\"grid\" TopologyType=\"3DCoRectMesh\" Dimensions=\"1 %d %d\"/>\n", (int)Ny, (int)Nx);
   fprintf(fp, "  <Geometry name=\"geometry\" GeometryType=\"ORIGIN_DXDYDZ\">\n");
@@ -216,27 +205,161 @@ static PetscErrorCode WriteXdmf(W2Output out)
     fprintf(fp, "   </Grid>\n");
   }
   fprintf(fp, "  </Grid>\n </Domain>\n</Xdmf>\n");
-  PetscCheck(fclose(fp) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot write %s", tmp);
-  PetscCheck(rename(tmp, path) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot rename %s to %s", tmp, path);
+  return CloseAndRename(fp, tmp, path);
+}
+
+/* Cut a dataset with an unlimited first axis back to n entries along it. */
+static PetscErrorCode Truncate(W2Output out, const char path[], hsize_t n)
+{
+  hid_t   set = H5Dopen2(out->file, path, H5P_DEFAULT), space;
+  hsize_t dims[4];
+  int     rank;
+
+  PetscFunctionBeginUser;
+  PetscCheck(set >= 0, out->comm, PETSC_ERR_FILE_UNEXPECTED, "-restart: %s has no dataset %s", out->partial, path);
+  space = H5Dget_space(set);
+  rank  = H5Sget_simple_extent_ndims(space);
+  H5Sget_simple_extent_dims(space, dims, NULL);
+  H5Sclose(space);
+  PetscCheck(rank >= 1 && rank <= 4 && dims[0] >= n, out->comm, PETSC_ERR_FILE_UNEXPECTED, "-restart: dataset %s holds %d entries, the checkpoint needs %d", path, rank >= 1 ? (int)dims[0] : 0, (int)n);
+  dims[0] = n;
+  PetscCheck(H5Dset_extent(set, dims) >= 0, out->comm, PETSC_ERR_FILE_WRITE, "-restart: cannot cut %s back to %d entries", path, (int)n);
+  H5Dclose(set);
   PetscFunctionReturn(0);
 }
 
-/* The CSV grows by the rows not yet written; rank 0 only. */
-static PetscErrorCode AppendCsv(W2Output out, PetscInt from)
+static PetscErrorCode ReadSeries(W2Output out, hid_t set, hsize_t n, PetscReal *data, PetscInt stride)
 {
-  char  path[PETSC_MAX_PATH_LEN + 8];
-  FILE *fp;
+  PetscReal *buf;
 
   PetscFunctionBeginUser;
-  if (out->rank) PetscFunctionReturn(0);
-  PetscCall(PetscSNPrintf(path, sizeof(path), "%s.csv", out->base));
-  fp = fopen(path, from < 0 ? "w" : "a");
-  PetscCheck(fp, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "cannot write %s", path);
-  if (from < 0) {
-    for (PetscInt c = 0; c < W2D_COUNT; c++) fprintf(fp, "%s%s", c ? "," : "", W2DiagNames[c]);
-    fprintf(fp, "\n");
+  if (!n) PetscFunctionReturn(0);
+  PetscCall(PetscMalloc1(n, &buf));
+  PetscCheck(H5Dread(set, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0, out->comm, PETSC_ERR_FILE_READ, "-restart: cannot read a series of %s", out->partial);
+  for (hsize_t k = 0; k < n; k++) data[k * stride] = buf[k];
+  PetscCall(PetscFree(buf));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode W2OutputCreate(const W2Grid *g, const char base[], const char restart_file[], const W2Checkpoint *ck, W2Output *outp)
+{
+  W2Output out;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscNew(&out));
+  out->grid = g;
+  out->comm = g->comm;
+  PetscCallMPI(MPI_Comm_rank(g->comm, &out->rank));
+  PetscCall(PetscStrncpy(out->base, base, sizeof(out->base)));
+  PetscCall(PetscSNPrintf(out->h5, sizeof(out->h5), "%s.h5", base));
+  PetscCall(PetscSNPrintf(out->partial, sizeof(out->partial), "%s.h5.partial", base));
+  if (!ck) PetscCall(OpenFile(out, FILE_MODE_WRITE));
+  else {
+    const char *fields[] = {"/fields/rho", "/fields/phi", "/fields/velocity"};
+    W2_RANK0(out, CopyFile(restart_file, out->partial), "-restart: cannot copy %s to %s: %s", restart_file, out->partial);
+    PetscCall(OpenFile(out, FILE_MODE_APPEND));
+    for (size_t k = 0; k < 3; k++) PetscCall(Truncate(out, fields[k], (hsize_t)ck->nfields));
+    PetscCall(Truncate(out, "/fields/time", (hsize_t)ck->nfields));
+    for (PetscInt c = 0; c < W2D_COUNT; c++) {
+      char path[64];
+      PetscCall(PetscSNPrintf(path, sizeof(path), "/diagnostics/%s", W2DiagNames[c]));
+      PetscCall(Truncate(out, path, (hsize_t)ck->nrows));
+    }
+    out->nfields = out->field_cap = ck->nfields;
+    out->nrows = out->rows_cap = out->rows_written = ck->nrows;
+    PetscCall(PetscMalloc1(PetscMax(out->field_cap, 1), &out->field_time));
+    PetscCall(PetscMalloc1(W2D_COUNT * PetscMax(out->rows_cap, 1), &out->diag));
+    PetscCall(ReadSeries(out, out->time_set, (hsize_t)ck->nfields, out->field_time, 1));
+    for (PetscInt c = 0; c < W2D_COUNT; c++) PetscCall(ReadSeries(out, out->diag_set[c], (hsize_t)ck->nrows, &out->diag[c], W2D_COUNT));
   }
-  for (PetscInt r = PetscMax(from, 0); r < out->nrows; r++) {
+  PetscCall(PetscTime(&out->last_commit));
+  *outp = out;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode W2OutputGetPath(W2Output out, const char **h5)
+{
+  PetscFunctionBeginUser;
+  *h5 = out->h5;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode W2OutputWriteAttribute(W2Output out, const char name[], const char value[])
+{
+  PetscFunctionBeginUser;
+  PetscCall(PetscViewerHDF5WriteAttribute(out->viewer, "/", name, PETSC_STRING, value));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode W2OutputWriteFields(W2Output out, PetscReal t, Vec rho, Vec phi, Vec velocity, Vec q)
+{
+  PetscLogDouble now;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscViewerHDF5PushGroup(out->viewer, "/fields"));
+  if (q) {
+    PetscCall(PetscObjectSetName((PetscObject)q, "q"));
+    PetscCall(VecView(q, out->viewer));
+  }
+  PetscCall(PetscViewerHDF5PushTimestepping(out->viewer));
+  PetscCall(PetscViewerHDF5SetTimestep(out->viewer, out->nfields));
+  PetscCall(PetscObjectSetName((PetscObject)rho, "rho"));
+  PetscCall(PetscObjectSetName((PetscObject)phi, "phi"));
+  PetscCall(PetscObjectSetName((PetscObject)velocity, "velocity"));
+  PetscCall(VecView(rho, out->viewer));
+  PetscCall(VecView(phi, out->viewer));
+  PetscCall(VecView(velocity, out->viewer));
+  PetscCall(PetscViewerHDF5PopTimestepping(out->viewer));
+  PetscCall(PetscViewerHDF5PopGroup(out->viewer));
+  if (out->nfields == out->field_cap) {
+    out->field_cap = out->field_cap ? 2 * out->field_cap : 64;
+    PetscCall(PetscRealloc(sizeof(PetscReal) * out->field_cap, &out->field_time));
+  }
+  out->field_time[out->nfields] = t;
+  PetscCall(AppendSeries(out, out->time_set, (hsize_t)out->nfields, 1, &out->field_time[out->nfields], 1));
+  out->nfields++;
+  /* the same wall-clock decision on every rank: commits are collective */
+  PetscCall(PetscTime(&now));
+  now -= out->last_commit;
+  PetscCallMPI(MPI_Bcast(&now, 1, MPI_DOUBLE, 0, out->comm));
+  if (now > W2_COMMIT_INTERVAL) PetscCall(W2OutputCommit(out));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode W2OutputAppendDiagnostics(W2Output out, const PetscReal row[W2D_COUNT])
+{
+  PetscFunctionBeginUser;
+  if (out->nrows == out->rows_cap) {
+    out->rows_cap = out->rows_cap ? 2 * out->rows_cap : 1024;
+    PetscCall(PetscRealloc(sizeof(PetscReal) * W2D_COUNT * out->rows_cap, &out->diag));
+  }
+  PetscCall(PetscArraycpy(&out->diag[W2D_COUNT * out->nrows], row, W2D_COUNT));
+  out->nrows++;
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode FlushRows(W2Output out)
+{
+  const hsize_t have = (hsize_t)out->rows_written, n = (hsize_t)(out->nrows - out->rows_written);
+
+  PetscFunctionBeginUser;
+  for (PetscInt c = 0; c < W2D_COUNT; c++) PetscCall(AppendSeries(out, out->diag_set[c], have, n, &out->diag[W2D_COUNT * out->rows_written + c], W2D_COUNT));
+  out->rows_written = out->nrows;
+  PetscFunctionReturn(0);
+}
+
+static int WriteCsv(W2Output out)
+{
+  char  path[PETSC_MAX_PATH_LEN + 8], tmp[PETSC_MAX_PATH_LEN + 16];
+  FILE *fp;
+
+  snprintf(path, sizeof(path), "%s.csv", out->base);
+  snprintf(tmp, sizeof(tmp), "%s.csv.tmp", out->base);
+  fp = fopen(tmp, "w");
+  if (!fp) return errno;
+  for (PetscInt c = 0; c < W2D_COUNT; c++) fprintf(fp, "%s%s", c ? "," : "", W2DiagNames[c]);
+  fprintf(fp, "\n");
+  for (PetscInt r = 0; r < out->nrows; r++) {
     for (PetscInt c = 0; c < W2D_COUNT; c++) {
       const PetscReal v = out->diag[W2D_COUNT * r + c];
       if (c == W2D_STEP) fprintf(fp, "%d", (int)v);
@@ -244,20 +367,54 @@ static PetscErrorCode AppendCsv(W2Output out, PetscInt from)
     }
     fprintf(fp, "\n");
   }
-  PetscCheck(fclose(fp) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot write %s", path);
+  return CloseAndRename(fp, tmp, path);
+}
+
+/* the sidecars follow the committed .h5 (rank 0) */
+static int WriteSidecars(W2Output out)
+{
+  int status = WriteXdmf(out);
+  return status ? status : WriteCsv(out);
+}
+
+static int CommitCopy(W2Output out)
+{
+  char tmp[PETSC_MAX_PATH_LEN + 16];
+  int  status;
+  snprintf(tmp, sizeof(tmp), "%s.tmp", out->h5);
+  status = CopyFile(out->partial, tmp);
+  if (!status && rename(tmp, out->h5)) status = errno;
+  return status ? status : WriteSidecars(out);
+}
+
+PetscErrorCode W2OutputCommit(W2Output out)
+{
+  PetscFunctionBeginUser;
+  PetscCall(FlushRows(out));
+  PetscCall(CloseFile(out)); /* a closed HDF5 file is complete on disk */
+  W2_RANK0(out, CommitCopy(out), "committing %s failed: %s", out->h5);
+  PetscCall(OpenFile(out, FILE_MODE_APPEND));
+  PetscCall(PetscTime(&out->last_commit));
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode W2OutputFlush(W2Output out)
+static int CommitRename(W2Output out)
 {
-  const hsize_t have = (hsize_t)out->rows_flushed, n = (hsize_t)(out->nrows - out->rows_flushed);
+  return rename(out->partial, out->h5) ? errno : WriteSidecars(out);
+}
+
+PetscErrorCode W2OutputClose(W2Output *outp)
+{
+  W2Output out = *outp;
 
   PetscFunctionBeginUser;
-  for (PetscInt c = 0; c < W2D_COUNT; c++) PetscCall(AppendSeries(out, out->diag_set[c], have, n, &out->diag[W2D_COUNT * out->rows_flushed + c], W2D_COUNT));
-  out->rows_flushed = out->nrows;
-  PetscCall(PetscViewerFlush(out->viewer));
-  PetscCall(WriteXdmf(out));
-  PetscCall(AppendCsv(out, (PetscInt)have));
+  if (!out) PetscFunctionReturn(0);
+  PetscCall(FlushRows(out));
+  PetscCall(CloseFile(out));
+  W2_RANK0(out, CommitRename(out), "moving %s to its place failed: %s", out->h5);
+  PetscCall(PetscFree(out->field_time));
+  PetscCall(PetscFree(out->diag));
+  PetscCall(PetscFree(*outp));
   PetscFunctionReturn(0);
 }
 
@@ -269,18 +426,80 @@ PetscErrorCode W2OutputGetSteps(W2Output out, PetscInt *field_steps, PetscInt *d
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode W2OutputClose(W2Output *outp)
+static const char *const CheckpointInts[]  = {"step", "nfields", "nrows", "last_written", "Nx", "Ny"};
+static const char *const CheckpointReals[] = {"time", "dt", "step_scale", "E0", "dissipated", "D_prev"};
+
+static void CheckpointMembers(W2Checkpoint *ck, PetscInt *ints[6], PetscReal *reals[6])
 {
-  W2Output out = *outp;
+  ints[0]  = &ck->step;
+  ints[1]  = &ck->nfields;
+  ints[2]  = &ck->nrows;
+  ints[3]  = &ck->last_written;
+  ints[4]  = &ck->N[0];
+  ints[5]  = &ck->N[1];
+  reals[0] = &ck->time;
+  reals[1] = &ck->dt;
+  reals[2] = &ck->step_scale;
+  reals[3] = &ck->E0;
+  reals[4] = &ck->dissipated;
+  reals[5] = &ck->D_prev;
+}
+
+PetscErrorCode W2OutputWriteCheckpoint(W2Output out, Vec rho, W2Checkpoint *ck)
+{
+  PetscInt  *ints[6];
+  PetscReal *reals[6];
 
   PetscFunctionBeginUser;
-  if (!out) PetscFunctionReturn(0);
-  PetscCall(W2OutputFlush(out));
-  for (PetscInt c = 0; c < W2D_COUNT; c++) H5Dclose(out->diag_set[c]);
-  H5Dclose(out->time_set);
-  PetscCall(PetscViewerDestroy(&out->viewer));
-  PetscCall(PetscFree(out->field_time));
-  PetscCall(PetscFree(out->diag));
-  PetscCall(PetscFree(*outp));
+  ck->nfields = out->nfields;
+  ck->nrows   = out->nrows;
+  ck->N[0]    = out->grid->N[0];
+  ck->N[1]    = out->grid->N[1];
+  CheckpointMembers(ck, ints, reals);
+  PetscCall(PetscViewerHDF5PushGroup(out->viewer, "/checkpoint"));
+  PetscCall(PetscObjectSetName((PetscObject)rho, "rho"));
+  PetscCall(VecView(rho, out->viewer));
+  PetscCall(PetscViewerHDF5PopGroup(out->viewer));
+  for (int k = 0; k < 6; k++) {
+    PetscCall(PetscViewerHDF5WriteAttribute(out->viewer, "/checkpoint/rho", CheckpointInts[k], PETSC_INT, ints[k]));
+    PetscCall(PetscViewerHDF5WriteAttribute(out->viewer, "/checkpoint/rho", CheckpointReals[k], PETSC_REAL, reals[k]));
+  }
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode W2OutputReadCheckpoint(const W2Grid *g, const char file[], Vec rho, W2Checkpoint *ck)
+{
+  PetscViewer v;
+  PetscBool   has;
+  PetscInt   *ints[6];
+  PetscReal  *reals[6];
+  int         is_hdf5 = 0;
+  PetscMPIInt rank;
+
+  PetscFunctionBeginUser;
+  PetscCallMPI(MPI_Comm_rank(g->comm, &rank));
+  if (!rank) {
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    is_hdf5 = access(file, R_OK) ? -1 : H5Fis_hdf5(file) > 0;
+  }
+  PetscCallMPI(MPI_Bcast(&is_hdf5, 1, MPI_INT, 0, g->comm));
+  PetscCheck(is_hdf5 >= 0, g->comm, PETSC_ERR_FILE_OPEN, "-restart %s: cannot read the file", file);
+  PetscCheck(is_hdf5 > 0, g->comm, PETSC_ERR_FILE_READ, "-restart %s: not an HDF5 file", file);
+  PetscCall(PetscViewerHDF5Open(g->comm, file, FILE_MODE_READ, &v));
+  PetscCall(PetscViewerHDF5HasDataset(v, "/checkpoint/rho", &has));
+  if (!has) PetscCall(PetscViewerDestroy(&v));
+  PetscCheck(has, g->comm, PETSC_ERR_FILE_UNEXPECTED, "-restart %s: no /checkpoint in the file (a run writes one at -checkpoint_every steps, on an interrupt and at its end)", file);
+  CheckpointMembers(ck, ints, reals);
+  for (int k = 0; k < 6; k++) {
+    PetscCall(PetscViewerHDF5ReadAttribute(v, "/checkpoint/rho", CheckpointInts[k], PETSC_INT, NULL, ints[k]));
+    PetscCall(PetscViewerHDF5ReadAttribute(v, "/checkpoint/rho", CheckpointReals[k], PETSC_REAL, NULL, reals[k]));
+  }
+  if (ck->N[0] != g->N[0] || ck->N[1] != g->N[1]) PetscCall(PetscViewerDestroy(&v));
+  PetscCheck(ck->N[0] == g->N[0] && ck->N[1] == g->N[1], g->comm, PETSC_ERR_USER_INPUT, "-restart %s: the checkpoint is on a %" PetscInt_FMT " x %" PetscInt_FMT " grid, the parameters give %" PetscInt_FMT " x %" PetscInt_FMT, file, ck->N[0], ck->N[1], g->N[0], g->N[1]);
+  PetscCall(PetscViewerHDF5PushGroup(v, "/checkpoint"));
+  PetscCall(PetscObjectSetName((PetscObject)rho, "rho"));
+  PetscCall(VecLoad(rho, v));
+  PetscCall(PetscViewerHDF5PopGroup(v));
+  PetscCall(PetscViewerDestroy(&v));
   PetscFunctionReturn(0);
 }

@@ -1,5 +1,6 @@
 /// @file The finite-volume W2 gradient flow d_t rho = div(rho grad f'(rho/q)) (THEORY.md section 3).
 #pragma once
+#include <signal.h>
 #include <petscts.h>
 #include "grid/grid.h"
 #include "divergences/divergence.h"
@@ -29,6 +30,9 @@ typedef struct {
   PetscReal     saved_time, step_scale;
   PetscInt      saved_step;
   PetscBool     stage_failed;
+  /* set asynchronously (a signal handler) to end the integration at the next step boundary */
+  volatile sig_atomic_t *interrupt;
+  int                    interrupted; /* the value seen, agreed by all ranks */
 } W2Flow;
 
 PetscErrorCode W2FlowCreate(W2Grid *grid, W2Divergence *div, Vec q, PetscInt order, W2Flow **flow);

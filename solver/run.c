@@ -1,4 +1,6 @@
 /// @file `w2flow run`: set up grid, divergence, densities and TS; monitor E, D, mass and the EDI balance.
+#define _POSIX_C_SOURCE 200809L /* sigaction */
+#include <signal.h>
 #include <unistd.h>
 #include "solver/run.h"
 #include "solver/problem.h"
@@ -11,14 +13,51 @@ typedef struct {
   W2Output       out;
   DM             vdm;
   Vec            phi, velocity, q;
-  PetscInt       output_every, last_written, last_step;
-  PetscReal      E0, dissipated, t_prev, D_prev, t_max;
+  PetscInt       output_every, checkpoint_every, last_written, last_step;
+  PetscReal      E0, dissipated, t_prev, D_prev, t_start, t_max;
   PetscInt       max_steps;
   PetscLogDouble wall_start, last_progress;
   PetscBool      progress;
   W2FlowDiagnostics last;
   PetscReal      last_edi, last_edi_rel;
 } RunMonitor;
+
+static volatile sig_atomic_t w2_signal = 0;
+static int                   w2_exit_signal = 0;
+
+static void OnSignal(int sig) { w2_signal = sig; }
+
+int W2RunInterruptSignal(void) { return w2_exit_signal; }
+
+/* SIGINT and SIGTERM end the run at the next step boundary, with a checkpoint */
+static PetscErrorCode CatchSignals(void)
+{
+  struct sigaction sa;
+
+  PetscFunctionBeginUser;
+  memset(&sa, 0, sizeof(sa));
+  sa.sa_handler = OnSignal;
+  sigemptyset(&sa.sa_mask);
+  PetscCheck(sigaction(SIGINT, &sa, NULL) == 0 && sigaction(SIGTERM, &sa, NULL) == 0, PETSC_COMM_SELF, PETSC_ERR_SYS, "cannot install the signal handlers");
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode Checkpoint(RunMonitor *m, TS ts, PetscInt step, PetscReal t, Vec rho)
+{
+  W2Checkpoint ck = {0};
+
+  PetscFunctionBeginUser;
+  ck.step         = step;
+  ck.time         = t;
+  ck.step_scale   = m->flow->step_scale;
+  ck.E0           = m->E0;
+  ck.dissipated   = m->dissipated;
+  ck.D_prev       = m->D_prev;
+  ck.last_written = m->last_written;
+  PetscCall(TSGetTimeStep(ts, &ck.dt));
+  PetscCall(W2OutputWriteCheckpoint(m->out, rho, &ck));
+  PetscFunctionReturn(0);
+}
 
 static PetscErrorCode WriteFields(RunMonitor *m, PetscReal t, Vec rho)
 {
@@ -40,7 +79,6 @@ static PetscErrorCode Monitor(TS ts, PetscInt step, PetscReal t, Vec rho, void *
   PetscLogDouble    now;
 
   PetscFunctionBeginUser;
-  (void)ts;
   if (step <= m->last_step) PetscFunctionReturn(0); /* a step taken back is monitored once */
   m->last_step = step;
   PetscCall(W2FlowEvaluate(m->flow, rho, NULL, &d, &valid));
@@ -68,9 +106,13 @@ static PetscErrorCode Monitor(TS ts, PetscInt step, PetscReal t, Vec rho, void *
     PetscCall(WriteFields(m, t, rho));
     m->last_written = step;
   }
+  if (m->checkpoint_every && step % m->checkpoint_every == 0 && step) {
+    PetscCall(Checkpoint(m, ts, step, t, rho));
+    PetscCall(W2OutputCommit(m->out));
+  }
   PetscCall(PetscTime(&now));
   if (m->progress && (now - m->last_progress > 0.25 || step == 0)) {
-    const PetscReal frac = PetscMax(t / m->t_max, (PetscReal)step / m->max_steps);
+    const PetscReal frac = PetscMax((t - m->t_start) / (m->t_max - m->t_start), (PetscReal)step / m->max_steps);
     const double    eta  = frac > 0 ? (now - m->wall_start) * (1 - frac) / frac : 0.0;
     PetscCall(PetscFPrintf(PETSC_COMM_WORLD, stderr, "\r  step %7" PetscInt_FMT "  t %.4e  E %.6e  D %.4e  EDI %+.2e  ETA %6.1f s ", step, (double)t, (double)d.energy, (double)d.dissipation, (double)row[W2D_EDI_RESIDUAL], eta));
     m->last_progress = now;
@@ -125,65 +167,123 @@ PetscErrorCode W2CommandRun(MPI_Comm comm)
   W2FlowProblem *pb = NULL;
   W2Flow        *flow;
   RunMonitor     mon = {0};
-  char           method[32] = "pde", output[PETSC_MAX_PATH_LEN] = "w2flow_out";
-  PetscInt       output_every = 10, steps;
-  PetscBool      overwrite = PETSC_FALSE, help;
+  W2Checkpoint   ck  = {0};
+  char           method[32] = "pde", output[PETSC_MAX_PATH_LEN] = "w2flow_out", restart[PETSC_MAX_PATH_LEN] = "";
+  PetscInt       output_every = 10, checkpoint_every = 0, steps;
+  PetscBool      overwrite = PETSC_FALSE, help, has_output, has_restart, in_place = PETSC_FALSE;
   PetscReal      t_final;
   PetscMPIInt    rank;
   PetscLogDouble wall_end;
+  const char    *h5;
 
   PetscFunctionBeginUser;
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
   PetscCall(PetscOptionsHasHelp(NULL, &help));
   PetscOptionsBegin(comm, NULL, "w2flow run: W2 gradient flow of an f-divergence", NULL);
   PetscCall(PetscOptionsString("-flow_method", "Time discretisation of the flow: pde (finite volumes + TS)", NULL, method, method, sizeof(method), NULL));
-  PetscCall(PetscOptionsString("-output", "Result base name: writes <output>.h5, .xmf, .csv", NULL, output, output, sizeof(output), NULL));
+  PetscCall(PetscOptionsString("-output", "Result base name: writes <output>.h5, .xmf, .csv", NULL, output, output, sizeof(output), &has_output));
   PetscCall(PetscOptionsBool("-overwrite", "Replace an existing result", NULL, overwrite, &overwrite, NULL));
   PetscCall(PetscOptionsInt("-output_every", "Write fields every this many steps (and the last)", NULL, output_every, &output_every, NULL));
+  PetscCall(PetscOptionsInt("-checkpoint_every", "Store a restartable state and commit the result every this many steps (0: only on interrupts and at the end)", NULL, checkpoint_every, &checkpoint_every, NULL));
+  PetscCall(PetscOptionsString("-restart", "Continue from the checkpoint in this result file (into the same file unless -output names another)", NULL, restart, restart, sizeof(restart), &has_restart));
   PetscOptionsEnd();
   PetscCheck(!strcmp(method, "pde"), comm, PETSC_ERR_USER_INPUT, "-flow_method %s is not available (known: pde)", method);
   PetscCheck(output_every >= 1, comm, PETSC_ERR_USER_INPUT, "-output_every must be >= 1, got %" PetscInt_FMT, output_every);
-  if (!help) PetscCall(W2OutputCheckTarget(comm, output, overwrite));
+  PetscCheck(checkpoint_every >= 0, comm, PETSC_ERR_USER_INPUT, "-checkpoint_every must be >= 0, got %" PetscInt_FMT, checkpoint_every);
+  if (has_restart) {
+    size_t len;
+    PetscCall(PetscStrlen(restart, &len));
+    PetscCheck(len > 3 && !strcmp(restart + len - 3, ".h5"), comm, PETSC_ERR_USER_INPUT, "-restart %s: give the result file, FILE.h5", restart);
+    if (!has_output) {
+      PetscCall(PetscStrncpy(output, restart, PetscMin(sizeof(output), len - 2)));
+      in_place = PETSC_TRUE;
+    } else {
+      char same[PETSC_MAX_PATH_LEN];
+      PetscCall(PetscSNPrintf(same, sizeof(same), "%s.h5", output));
+      in_place = (PetscBool)!strcmp(same, restart);
+    }
+  }
+  /* continuing a result in place replaces it by design */
+  if (!help) PetscCall(W2OutputCheckTarget(comm, output, (PetscBool)(overwrite || in_place)));
   PetscCall(W2FlowProblemCreate(comm, &pb));
   flow = pb->flow;
+  if (has_restart && !help) {
+    TSType type;
+    PetscCall(TSGetType(pb->ts, &type));
+    PetscCheck(strcmp(type, TSBDF), comm, PETSC_ERR_SUP, "-restart with -ts_type bdf: the BDF history lives inside PETSc and is not checkpointed; use beuler, arkimex, rk or ssp");
+    PetscCall(W2OutputReadCheckpoint(pb->grid, restart, pb->rho, &ck));
+  }
   if (help) goto cleanup;
   PetscCall(W2OptionsCheckUnused(comm, PETSC_TRUE));
 
   /* set-up succeeded: only now is anything written */
-  mon.flow         = flow;
-  mon.output_every = output_every;
-  mon.q            = pb->q;
-  mon.last_written = -1;
-  mon.last_step    = -1;
-  mon.progress     = (PetscBool)(rank == 0 && isatty(STDERR_FILENO));
+  mon.flow             = flow;
+  mon.output_every     = output_every;
+  mon.checkpoint_every = checkpoint_every;
+  mon.q                = pb->q;
+  mon.last_written     = -1;
+  mon.last_step        = -1;
+  mon.progress         = (PetscBool)(rank == 0 && isatty(STDERR_FILENO));
   PetscCall(TSGetMaxTime(pb->ts, &mon.t_max));
   PetscCall(TSGetMaxSteps(pb->ts, &mon.max_steps));
   PetscCall(DMDACreateCompatibleDMDA(pb->grid->da, pb->grid->dim, &mon.vdm));
   PetscCall(DMCreateGlobalVector(mon.vdm, &mon.velocity));
   PetscCall(VecDuplicate(pb->q, &mon.phi));
-  PetscCall(W2OutputCreate(pb->grid, output, overwrite, &mon.out));
-  PetscCall(WriteRunAttributes(mon.out, pb->grid, pb->div, flow->order, pb->ts, pb->rho_source, pb->q_source));
-  PetscCall(PetscPrintf(comm, "w2flow run: %s toward %s, from %s; initial mass %.6g and target mass %.6g normalised to 1\n", pb->div->type, pb->q_source, pb->rho_source, (double)pb->rho_mass, (double)pb->q_mass));
+  PetscCall(W2OutputCreate(pb->grid, output, restart, has_restart ? &ck : NULL, &mon.out));
+  if (has_restart) {
+    /* the state, the stepper and the running balance as they were after step ck.step */
+    PetscCall(TSSetTime(pb->ts, ck.time));
+    PetscCall(TSSetStepNumber(pb->ts, ck.step));
+    PetscCall(TSSetTimeStep(pb->ts, ck.dt));
+    flow->step_scale = ck.step_scale;
+    mon.E0           = ck.E0;
+    mon.dissipated   = ck.dissipated;
+    mon.D_prev       = ck.D_prev;
+    mon.t_prev       = ck.time;
+    mon.t_start      = ck.time;
+    mon.last_written = ck.last_written;
+    mon.last_step    = ck.step;
+    mon.q            = NULL;
+    {
+      PetscBool valid;
+      PetscCall(W2FlowEvaluate(flow, pb->rho, NULL, &mon.last, &valid));
+      mon.last_edi     = ck.E0 - mon.last.energy - ck.dissipated;
+      mon.last_edi_rel = ck.E0 > mon.last.energy ? mon.last_edi / (ck.E0 - mon.last.energy) : 0.0;
+    }
+    PetscCall(PetscPrintf(comm, "w2flow run: continuing %s from step %" PetscInt_FMT ", t = %.6g\n", restart, ck.step, (double)ck.time));
+  } else {
+    PetscCall(WriteRunAttributes(mon.out, pb->grid, pb->div, flow->order, pb->ts, pb->rho_source, pb->q_source));
+    PetscCall(PetscPrintf(comm, "w2flow run: %s toward %s, from %s; initial mass %.6g and target mass %.6g normalised to 1\n", pb->div->type, pb->q_source, pb->rho_source, (double)pb->rho_mass, (double)pb->q_mass));
+  }
+  PetscCall(CatchSignals());
+  flow->interrupt = &w2_signal;
   PetscCall(PetscTime(&mon.wall_start));
   PetscCall(TSMonitorSet(pb->ts, Monitor, &mon, NULL));
   PetscCall(TSSolve(pb->ts, pb->rho));
   PetscCall(TSGetSolveTime(pb->ts, &t_final));
   PetscCall(TSGetStepNumber(pb->ts, &steps));
+  /* the end of a run is a checkpoint too: a later -restart extends it as if it had not stopped,
+     so the checkpoint does not count the extra field step written for the final state */
+  PetscCall(Checkpoint(&mon, pb->ts, steps, t_final, pb->rho));
   if (mon.last_written != steps) PetscCall(WriteFields(&mon, t_final, pb->rho));
   PetscCall(PetscTime(&wall_end));
   if (mon.progress) PetscCall(PetscFPrintf(comm, stderr, "\n"));
-  {
+  PetscCall(W2OutputGetPath(mon.out, &h5));
+  if (flow->interrupted) {
+    PetscCall(PetscPrintf(comm, "w2flow run: interrupted by signal %d at step %" PetscInt_FMT ", t = %.6g; %s holds every step so far and a checkpoint. Resume with:\n  w2flow run <same parameters> -restart %s\n", flow->interrupted, steps, (double)t_final, h5, h5));
+  } else {
     PetscInt nfields, rows;
     PetscCall(W2OutputGetSteps(mon.out, &nfields, &rows));
     PetscCall(PetscPrintf(comm,
                           "w2flow run: %" PetscInt_FMT " steps to t = %.6g in %.2f s (%" PetscInt_FMT " right-hand sides, %" PetscInt_FMT " rejected stages). "
                           "Energy %.10e -> %.10e, dissipated %.10e; EDI residual %.3e (%.3e of the drop); mass %.15f; min rho %.3e. "
-                          "Wrote %" PetscInt_FMT " field steps and %" PetscInt_FMT " diagnostic rows to %s.h5 (+ .xmf, .csv).\n",
+                          "Wrote %" PetscInt_FMT " field steps and %" PetscInt_FMT " diagnostic rows to %s (+ .xmf, .csv).\n",
                           steps, (double)t_final, wall_end - mon.wall_start, flow->rhs_evaluations, flow->rejected_stages, (double)mon.E0, (double)mon.last.energy, (double)mon.dissipated, (double)mon.last_edi, (double)mon.last_edi_rel,
-                          (double)mon.last.mass, (double)mon.last.min_rho, nfields, rows, output));
+                          (double)mon.last.mass, (double)mon.last.min_rho, nfields, rows, h5));
   }
   PetscCall(W2OutputClose(&mon.out));
-  PetscCall(W2OptionsCheckUnused(comm, PETSC_FALSE));
+  w2_exit_signal = flow->interrupted;
+  if (!flow->interrupted) PetscCall(W2OptionsCheckUnused(comm, PETSC_FALSE));
 
 cleanup:
   PetscCall(VecDestroy(&mon.phi));

@@ -3,3 +3,5 @@
 #include <petscsys.h>
 
 PetscErrorCode W2CommandRun(MPI_Comm comm);
+/* The signal (SIGINT, SIGTERM) that ended the last run at a step boundary, 0 if none. */
+int W2RunInterruptSignal(void);

@@ -86,6 +86,22 @@ static PetscErrorCode PreStep(TS ts)
   PetscFunctionReturn(0);
 }
 
+/* An interrupt request ends the integration here, at a step boundary, on every rank together. */
+static PetscErrorCode CheckInterrupt(TS ts, W2Flow *fl)
+{
+  int sig;
+
+  PetscFunctionBeginUser;
+  if (!fl->interrupt) PetscFunctionReturn(0);
+  sig = (int)*fl->interrupt;
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &sig, 1, MPI_INT, MPI_MAX, PetscObjectComm((PetscObject)ts)));
+  if (sig) {
+    fl->interrupted = sig;
+    PetscCall(TSSetConvergedReason(ts, TS_CONVERGED_USER));
+  }
+  PetscFunctionReturn(0);
+}
+
 /* An explicit step whose stages or result left the domain is taken back and retried at half the step. */
 static PetscErrorCode PostStep(TS ts)
 {
@@ -95,7 +111,10 @@ static PetscErrorCode PostStep(TS ts)
 
   PetscFunctionBeginUser;
   PetscCall(TSGetApplicationContext(ts, &fl));
-  if (!fl->explicit_ts) PetscFunctionReturn(0);
+  if (!fl->explicit_ts) {
+    PetscCall(CheckInterrupt(ts, fl));
+    PetscFunctionReturn(0);
+  }
   PetscCall(TSGetSolution(ts, &rho));
   PetscCall(VecMin(rho, NULL, &lo));
   PetscCall(VecMax(rho, NULL, &hi));
@@ -108,6 +127,7 @@ static PetscErrorCode PostStep(TS ts)
     PetscCall(TSSetStepNumber(ts, fl->saved_step));
     PetscCall(TSSetConvergedReason(ts, TS_CONVERGED_ITERATING));
   } else fl->step_scale = PetscMin(1.0, 1.5 * fl->step_scale);
+  PetscCall(CheckInterrupt(ts, fl)); /* after a take-back: the run stops at the restored boundary */
   PetscFunctionReturn(0);
 }
 
