@@ -1,6 +1,12 @@
 /// @file The w2flow command: parse the subcommand and the parameter file, then dispatch.
+#define _XOPEN_SOURCE 700 /* mkstemp */
+#include <errno.h>
+#include <hdf5.h>
+#include <libgen.h>
 #include <petscsys.h>
+#include <sys/stat.h>
 #include <unistd.h>
+#include "geometry/commands.h"
 #include "io/info.h"
 #include "io/options.h"
 #include "solver/run.h"
@@ -10,16 +16,64 @@ static const char usage[] =
   "w2flow " W2FLOW_VERSION ": Wasserstein-2 gradient flows on periodic grids\n\n"
   "usage: w2flow run [PARAMS.yaml|PARAMS.opts] [-option value ...]   integrate a flow\n"
   "       w2flow info RESULT.h5                                         summarise a result file\n"
+  "       w2flow geometry [PARAMS.yaml] [-option value ...]             metric, connection, curvature of a family\n"
   "       w2flow --help | --version\n\n"
   "Options on the command line override the parameter file; `w2flow run PARAMS -help` lists\n"
   "every option with its default. Options set but never used are an error.\n";
 
 typedef PetscErrorCode (*Command)(MPI_Comm, const char *);
 
+/* -output DIR/BASE: DIR must exist and take new files, or the run would fail only after set-up (and
+   as root, access() says yes to read-only places such as /proc: try to create a file there) */
+static PetscErrorCode CheckOutputDirectory(MPI_Comm comm)
+{
+  char        base[PETSC_MAX_PATH_LEN] = "", dir[PETSC_MAX_PATH_LEN], probe[PETSC_MAX_PATH_LEN + 32];
+  PetscBool   set;
+  PetscMPIInt rank;
+  int         status = 0; /* 0 ok, -1 missing, -2 not a directory, else errno of the probe */
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscOptionsGetString(NULL, NULL, "-output", base, sizeof(base), &set));
+  if (!set || !base[0]) PetscFunctionReturn(0); /* the default base, or W2OutputCheckTarget's error */
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  PetscCall(PetscStrncpy(dir, base, sizeof(dir)));
+  PetscCall(PetscStrncpy(dir, dirname(dir), sizeof(dir)));
+  if (rank == 0) {
+    struct stat st;
+    if (stat(dir, &st)) status = -1;
+    else if (!S_ISDIR(st.st_mode)) status = -2;
+    else {
+      int fd;
+      PetscCall(PetscSNPrintf(probe, sizeof(probe), "%s/.w2flow-probe-XXXXXX", dir));
+      fd = mkstemp(probe);
+      if (fd < 0) status = errno ? errno : EACCES;
+      else {
+        close(fd);
+        unlink(probe);
+      }
+    }
+  }
+  PetscCallMPI(MPI_Bcast(&status, 1, MPI_INT, 0, comm));
+  PetscCheck(status != -1, comm, PETSC_ERR_FILE_OPEN, "-output %s: the directory '%s' does not exist", base, dir);
+  PetscCheck(status != -2, comm, PETSC_ERR_FILE_OPEN, "-output %s: '%s' is not a directory", base, dir);
+  PetscCheck(!status, comm, PETSC_ERR_FILE_OPEN, "-output %s: cannot create files in '%s' (%s)", base, dir, strerror(status));
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode Run(MPI_Comm comm, const char *arg)
 {
+  PetscBool help;
+
+  PetscFunctionBeginUser;
   (void)arg;
-  return W2CommandRun(comm);
+  PetscCall(PetscOptionsHasHelp(NULL, &help));
+  if (!help) {
+    /* before anything is allocated or written */
+    PetscCall(CheckOutputDirectory(comm));
+    PetscCall(W2OptionsCheckRunResources(comm));
+  }
+  PetscCall(W2CommandRun(comm));
+  PetscFunctionReturn(0);
 }
 
 static const struct {
@@ -30,16 +84,83 @@ static const struct {
 } commands[] = {
   {"run", Run, PETSC_TRUE, PETSC_TRUE},
   {"info", W2CommandInfo, PETSC_TRUE, PETSC_FALSE},
+  {"geometry", W2CommandGeometry, PETSC_TRUE, PETSC_TRUE},
 };
+
+/* value is v or one element of the comma-separated list v */
+static int HasElement(const char *v, const char *value)
+{
+  const size_t n = strlen(value);
+  for (const char *e = v; e; e = strchr(e, ',') ? strchr(e, ',') + 1 : NULL) {
+    while (*e == ' ') e++;
+    if (!strncmp(e, value, n) && (e[n] == 0 || e[n] == ',' || e[n] == ' ')) return 1;
+  }
+  return 0;
+}
+
+/* PETSc's messages about a value it cannot convert ("Input string abc has no integer value") do not
+   say which option had it: look the value up among the options set. */
+static void NameOptionsWithValue(const char *mess, char *out, size_t len)
+{
+  const char  *start = strstr(mess, "Input string "), *end;
+  const char **names, **values;
+  PetscInt     n;
+  char         value[256];
+
+  out[0] = 0;
+  if (!start) return;
+  start += strlen("Input string ");
+  end = strstr(start, " has no ");
+  if (!end || (size_t)(end - start) >= sizeof(value)) return;
+  memcpy(value, start, (size_t)(end - start));
+  value[end - start] = 0;
+  if (W2OptionsRecorded(&n, &names, &values)) return;
+  for (PetscInt k = 0; k < n; k++)
+    if (values[k] && HasElement(values[k], value) && strlen(out) + strlen(names[k]) + strlen(values[k]) + 8 < len) {
+      strcat(out, out[0] ? ", -" : "-");
+      strcat(out, names[k]);
+      strcat(out, " ");
+      strcat(out, values[k]);
+    }
+  if (out[0]) strcat(out, ": ");
+}
+
+/* A message may quote a malformed input (a binary parameter file): keep it one printable line of valid
+   UTF-8, every control character and every byte that is not part of a UTF-8 sequence made a '?'. */
+static void Printable(char *text)
+{
+  unsigned char *c = (unsigned char *)text;
+  while (*c) {
+    int n = *c < 0x80 ? 0 : (*c & 0xE0) == 0xC0 ? 1 : (*c & 0xF0) == 0xE0 ? 2 : (*c & 0xF8) == 0xF0 ? 3 : -1;
+    int ok = n >= 0;
+    for (int k = 1; ok && k <= n; k++) ok = (c[k] & 0xC0) == 0x80;
+    if (!ok) {
+      *c++ = '?';
+      continue;
+    }
+    if (n == 0 && (*c < 0x20 || *c == 0x7F)) *c = (*c == '\n' || *c == '\r' || *c == '\t') ? ' ' : '?';
+    c += n + 1;
+  }
+}
 
 /* One line per error, without PETSc's trace, for errors a user can act on. */
 static PetscErrorCode ErrorHandler(MPI_Comm comm, int line, const char *func, const char *file, PetscErrorCode n, PetscErrorType p, const char *mess, void *ctx)
 {
   PetscMPIInt rank = 0;
-  (void)line; (void)func; (void)file; (void)ctx;
+  char        text[1024], named[512];
+  (void)line; (void)file; (void)ctx;
   if (p != PETSC_ERROR_INITIAL) return n;
   if (comm != PETSC_COMM_SELF) MPI_Comm_rank(comm, &rank);
-  if (rank == 0) fprintf(stderr, "w2flow: error: %s\n", mess && mess[0] ? mess : "(no message)");
+  if (rank != 0) return n;
+  if (n == PETSC_ERR_MEM && (!mess || !strstr(mess, "-grid_")))
+    snprintf(text, sizeof(text), "out of memory in %s (%s): use fewer cells or more nodes", func ? func : "?", mess && mess[0] ? mess : "no message");
+  else {
+    NameOptionsWithValue(mess ? mess : "", named, sizeof(named));
+    snprintf(text, sizeof(text), "%s%s", named, mess && mess[0] ? mess : "(no message)");
+  }
+  Printable(text); /* one line: PETSc puts newlines into some messages */
+  for (size_t k = strlen(text); k > 0 && text[k - 1] == ' '; k--) text[k - 1] = 0;
+  fprintf(stderr, "w2flow: error: %s\n", text);
   return n;
 }
 
@@ -60,7 +181,7 @@ int main(int argc, char **argv)
   for (size_t k = 0; k < sizeof(commands) / sizeof(commands[0]); k++)
     if (!strcmp(sub, commands[k].name)) cmd = (int)k;
   if (cmd < 0) {
-    fprintf(stderr, "w2flow: error: unknown command '%s' (known: run, info; see w2flow --help)\n", sub);
+    fprintf(stderr, "w2flow: error: unknown command '%s' (known: run, info, geometry; see w2flow --help)\n", sub);
     return 2;
   }
   nargv          = (char **)calloc((size_t)argc + 1, sizeof(char *));
@@ -68,6 +189,14 @@ int main(int argc, char **argv)
   for (int k = 2; k < argc; k++) {
     if (!positional && argv[k][0] != '-' && k == 2) positional = argv[k];
     else nargv[nargc++] = argv[k];
+  }
+  {
+    struct stat st;
+    if (positional && stat(positional, &st) == 0 && S_ISDIR(st.st_mode)) {
+      fprintf(stderr, "w2flow: error: %s: the %s '%s' is a directory\n", sub, commands[cmd].file_is_options ? "parameter file" : "file", positional);
+      free(nargv);
+      return 1;
+    }
   }
   if (positional && access(positional, R_OK) != 0) {
     fprintf(stderr, "w2flow: error: %s: cannot read the %s '%s'\n", sub, commands[cmd].file_is_options ? "parameter file" : "file", positional);
@@ -82,6 +211,8 @@ int main(int argc, char **argv)
 
   PetscCall(PetscInitialize(&nargc, &nargv, NULL, usage));
   PetscCall(PetscPushErrorHandler(ErrorHandler, NULL));
+  /* every HDF5 call is checked and its failure reported in one line: no HDF5 error stacks */
+  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
   {
     PetscErrorCode ierr = 0;
     if (commands[cmd].file_is_options) ierr = W2OptionsInsertParameterFile(positional, &nargc, &nargv);
