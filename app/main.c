@@ -17,6 +17,8 @@ static const char usage[] =
   "usage: w2flow run [PARAMS.yaml|PARAMS.opts] [-option value ...]   integrate a flow\n"
   "       w2flow info RESULT.h5                                         summarise a result file\n"
   "       w2flow geometry [PARAMS.yaml] [-option value ...]             metric, connection, curvature of a family\n"
+  "       w2flow convexity [PARAMS.yaml] [-option value ...]            lambda(delta) of F_f along W2 geodesics near Q\n"
+  "       w2flow natgrad [PARAMS.yaml] [-option value ...]              natural-gradient descent of F_f(P_theta||Q)\n"
   "       w2flow --help | --version\n\n"
   "Options on the command line override the parameter file; `w2flow run PARAMS -help` lists\n"
   "every option with its default. Options set but never used are an error.\n";
@@ -85,6 +87,8 @@ static const struct {
   {"run", Run, PETSC_TRUE, PETSC_TRUE},
   {"info", W2CommandInfo, PETSC_TRUE, PETSC_FALSE},
   {"geometry", W2CommandGeometry, PETSC_TRUE, PETSC_TRUE},
+  {"convexity", W2CommandConvexity, PETSC_TRUE, PETSC_TRUE},
+  {"natgrad", W2CommandNatgrad, PETSC_TRUE, PETSC_TRUE},
 };
 
 /* value is v or one element of the comma-separated list v */
@@ -181,7 +185,7 @@ int main(int argc, char **argv)
   for (size_t k = 0; k < sizeof(commands) / sizeof(commands[0]); k++)
     if (!strcmp(sub, commands[k].name)) cmd = (int)k;
   if (cmd < 0) {
-    fprintf(stderr, "w2flow: error: unknown command '%s' (known: run, info, geometry; see w2flow --help)\n", sub);
+    fprintf(stderr, "w2flow: error: unknown command '%s' (known: run, info, geometry, convexity, natgrad; see w2flow --help)\n", sub);
     return 2;
   }
   nargv          = (char **)calloc((size_t)argc + 1, sizeof(char *));

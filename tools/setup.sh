@@ -6,7 +6,7 @@ mode=${1:-example}
 case $mode in example | test) ;; *) echo "usage: $0 example|test" >&2; exit 2 ;; esac
 cd "$(dirname "$0")/.."
 
-pkgs=(build-essential cmake pkg-config petsc-dev libfftw3-dev libfftw3-mpi-dev hdf5-tools libmatheval-dev
+pkgs=(build-essential cmake pkg-config petsc-dev libfftw3-dev libfftw3-mpi-dev hdf5-tools libmatheval-dev liblapack-dev libblas-dev
       python3-numpy python3-h5py python3-matplotlib)
 [ "$mode" = test ] && pkgs+=(paraview python3-paraview) # pvpython, for the ParaView reader test
 missing=()
