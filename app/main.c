@@ -10,6 +10,7 @@
 #include "io/info.h"
 #include "io/options.h"
 #include "solver/run.h"
+#include "jko/jko.h"
 #include "w2version.h"
 
 static const char usage[] =
@@ -19,6 +20,7 @@ static const char usage[] =
   "       w2flow geometry [PARAMS.yaml] [-option value ...]             metric, connection, curvature of a family\n"
   "       w2flow convexity [PARAMS.yaml] [-option value ...]            lambda(delta) of F_f along W2 geodesics near Q\n"
   "       w2flow natgrad [PARAMS.yaml] [-option value ...]              natural-gradient descent of F_f(P_theta||Q)\n"
+  "       w2flow w2 A.h5[:dataset] B.h5[:dataset] [-option value ...]   W2^2 between two stored densities\n"
   "       w2flow --help | --version\n\n"
   "Options on the command line override the parameter file; `w2flow run PARAMS -help` lists\n"
   "every option with its default. Options set but never used are an error.\n";
@@ -86,6 +88,7 @@ static const struct {
 } commands[] = {
   {"run", Run, PETSC_TRUE, PETSC_TRUE},
   {"info", W2CommandInfo, PETSC_TRUE, PETSC_FALSE},
+  {"w2", W2CommandW2, PETSC_TRUE, PETSC_FALSE},
   {"geometry", W2CommandGeometry, PETSC_TRUE, PETSC_TRUE},
   {"convexity", W2CommandConvexity, PETSC_TRUE, PETSC_TRUE},
   {"natgrad", W2CommandNatgrad, PETSC_TRUE, PETSC_TRUE},
@@ -168,6 +171,17 @@ static PetscErrorCode ErrorHandler(MPI_Comm comm, int line, const char *func, co
   return n;
 }
 
+/* `w2flow w2 A.h5:dataset`: the file is the part before the last ':' */
+static int ReadableBeforeColon(const char *spec)
+{
+  char        path[4096];
+  const char *colon = strrchr(spec, ':');
+  if (!colon || (size_t)(colon - spec) >= sizeof(path)) return 0;
+  memcpy(path, spec, (size_t)(colon - spec));
+  path[colon - spec] = 0;
+  return access(path, R_OK) == 0;
+}
+
 int main(int argc, char **argv)
 {
   const char *sub = argc > 1 ? argv[1] : "--help", *positional = NULL;
@@ -185,7 +199,7 @@ int main(int argc, char **argv)
   for (size_t k = 0; k < sizeof(commands) / sizeof(commands[0]); k++)
     if (!strcmp(sub, commands[k].name)) cmd = (int)k;
   if (cmd < 0) {
-    fprintf(stderr, "w2flow: error: unknown command '%s' (known: run, info, geometry, convexity, natgrad; see w2flow --help)\n", sub);
+    fprintf(stderr, "w2flow: error: unknown command '%s' (known: run, info, geometry, convexity, natgrad, w2; see w2flow --help)\n", sub);
     return 2;
   }
   nargv          = (char **)calloc((size_t)argc + 1, sizeof(char *));
@@ -202,7 +216,7 @@ int main(int argc, char **argv)
       return 1;
     }
   }
-  if (positional && access(positional, R_OK) != 0) {
+  if (positional && access(positional, R_OK) != 0 && !ReadableBeforeColon(positional)) {
     fprintf(stderr, "w2flow: error: %s: cannot read the %s '%s'\n", sub, commands[cmd].file_is_options ? "parameter file" : "file", positional);
     free(nargv);
     return 1;

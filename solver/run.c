@@ -4,6 +4,7 @@
 #include <unistd.h>
 #include "solver/run.h"
 #include "solver/problem.h"
+#include "jko/jko.h"
 #include "io/options.h"
 #include "io/output.h"
 #include "w2version.h"
@@ -162,6 +163,19 @@ static PetscErrorCode WriteRunAttributes(W2Output out, const W2Grid *g, const W2
   PetscFunctionReturn(0);
 }
 
+/* -flow_method jko: every JKO step goes through the same monitor (E, D, mass, EDI, fields, checkpoints) */
+typedef struct {
+  RunMonitor *mon;
+  TS          ts;
+} JKOMonitorCtx;
+static PetscErrorCode JKOMonitor(W2JKO jko, PetscInt k, PetscReal t, Vec rho, const W2JKOInfo *info, void *ctx)
+{
+  JKOMonitorCtx *c = (JKOMonitorCtx *)ctx;
+  (void)jko;
+  (void)info;
+  return Monitor(c->ts, k, t, rho, c->mon);
+}
+
 PetscErrorCode W2CommandRun(MPI_Comm comm)
 {
   W2FlowProblem *pb = NULL;
@@ -175,19 +189,21 @@ PetscErrorCode W2CommandRun(MPI_Comm comm)
   PetscMPIInt    rank;
   PetscLogDouble wall_end;
   const char    *h5;
+  W2JKO          jko = NULL;
 
   PetscFunctionBeginUser;
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
   PetscCall(PetscOptionsHasHelp(NULL, &help));
   PetscOptionsBegin(comm, NULL, "w2flow run: W2 gradient flow of an f-divergence", NULL);
-  PetscCall(PetscOptionsString("-flow_method", "Time discretisation of the flow: pde (finite volumes + TS)", NULL, method, method, sizeof(method), NULL));
+  PetscCall(PetscOptionsString("-flow_method", "Time discretisation of the flow: pde (finite volumes + TS) or jko (minimising movements with -jko_tau, -jko_type)", NULL, method, method, sizeof(method), NULL));
   PetscCall(PetscOptionsString("-output", "Result base name: writes <output>.h5, .xmf, .csv", NULL, output, output, sizeof(output), &has_output));
   PetscCall(PetscOptionsBool("-overwrite", "Replace an existing result", NULL, overwrite, &overwrite, NULL));
   PetscCall(PetscOptionsInt("-output_every", "Write fields every this many steps (and the last)", NULL, output_every, &output_every, NULL));
   PetscCall(PetscOptionsInt("-checkpoint_every", "Store a restartable state and commit the result every this many steps (0: only on interrupts and at the end)", NULL, checkpoint_every, &checkpoint_every, NULL));
   PetscCall(PetscOptionsString("-restart", "Continue from the checkpoint in this result file (into the same file unless -output names another)", NULL, restart, restart, sizeof(restart), &has_restart));
   PetscOptionsEnd();
-  PetscCheck(!strcmp(method, "pde"), comm, PETSC_ERR_USER_INPUT, "-flow_method %s is not available (known: pde)", method);
+  PetscCheck(!strcmp(method, "pde") || !strcmp(method, "jko"), comm, PETSC_ERR_USER_INPUT, "-flow_method %s is not available (known: pde, jko)", method);
+  PetscCheck(strcmp(method, "jko") || !has_restart, comm, PETSC_ERR_SUP, "-restart is not available with -flow_method jko");
   PetscCheck(output_every >= 1, comm, PETSC_ERR_USER_INPUT, "-output_every must be >= 1, got %" PetscInt_FMT, output_every);
   PetscCheck(checkpoint_every >= 0, comm, PETSC_ERR_USER_INPUT, "-checkpoint_every must be >= 0, got %" PetscInt_FMT, checkpoint_every);
   if (has_restart) {
@@ -212,6 +228,10 @@ PetscErrorCode W2CommandRun(MPI_Comm comm)
     PetscCall(TSGetType(pb->ts, &type));
     PetscCheck(strcmp(type, TSBDF), comm, PETSC_ERR_SUP, "-restart with -ts_type bdf: the BDF history lives inside PETSc and is not checkpointed; use beuler, arkimex, rk or ssp");
     PetscCall(W2OutputReadCheckpoint(pb->grid, restart, pb->rho, &ck));
+  }
+  if (!strcmp(method, "jko")) {
+    PetscCall(W2JKOCreate(pb->grid, pb->div, pb->q, &jko));
+    PetscCall(W2JKOSetFromOptions(jko));
   }
   if (help) goto cleanup;
   PetscCall(W2OptionsCheckUnused(comm, PETSC_TRUE));
@@ -258,10 +278,23 @@ PetscErrorCode W2CommandRun(MPI_Comm comm)
   PetscCall(CatchSignals());
   flow->interrupt = &w2_signal;
   PetscCall(PetscTime(&mon.wall_start));
-  PetscCall(TSMonitorSet(pb->ts, Monitor, &mon, NULL));
-  PetscCall(TSSolve(pb->ts, pb->rho));
-  PetscCall(TSGetSolveTime(pb->ts, &t_final));
-  PetscCall(TSGetStepNumber(pb->ts, &steps));
+  if (jko) {
+    JKOMonitorCtx   jctx = {&mon, pb->ts};
+    W2JKOFlowRecord jrec;
+    const char     *jtype;
+    PetscReal       tau;
+    PetscCall(W2JKOFlowSolve(jko, pb->rho, mon.t_max, mon.max_steps, JKOMonitor, &jctx, &jrec));
+    t_final = jrec.t;
+    steps   = jrec.steps;
+    PetscCall(W2JKOGetType(jko, &jtype));
+    PetscCall(W2JKOGetTau(jko, &tau));
+    PetscCall(PetscPrintf(comm, "w2flow run: JKO by %s, tau %g: %" PetscInt_FMT " steps, %" PetscInt_FMT " dual iterations, largest relative duality gap %.2e, smallest energy-inequality slack %.3e\n", jtype, (double)tau, steps, jrec.iterations, (double)jrec.max_rel_gap, (double)jrec.min_slack));
+  } else {
+    PetscCall(TSMonitorSet(pb->ts, Monitor, &mon, NULL));
+    PetscCall(TSSolve(pb->ts, pb->rho));
+    PetscCall(TSGetSolveTime(pb->ts, &t_final));
+    PetscCall(TSGetStepNumber(pb->ts, &steps));
+  }
   /* the end of a run is a checkpoint too: a later -restart extends it as if it had not stopped,
      so the checkpoint does not count the extra field step written for the final state */
   PetscCall(Checkpoint(&mon, pb->ts, steps, t_final, pb->rho));
@@ -286,6 +319,7 @@ PetscErrorCode W2CommandRun(MPI_Comm comm)
   if (!flow->interrupted) PetscCall(W2OptionsCheckUnused(comm, PETSC_FALSE));
 
 cleanup:
+  PetscCall(W2JKODestroy(&jko));
   PetscCall(VecDestroy(&mon.phi));
   PetscCall(VecDestroy(&mon.velocity));
   PetscCall(DMDestroy(&mon.vdm));

@@ -1,0 +1,518 @@
+/// @file Periodic c-transforms for c = d_T^2/(2 tau) in O(N) per grid line, one axis at a time, and push-forwards along their minimisers.
+#include "jko/jkoimpl.h"
+
+/* Why a finite unrolled line suffices (THEORY.md 1: d_T(x,y) = min_k |x - y + kL| on each axis).
+   For f periodic, min_{y in T} f(y) + d_T(x,y)^2/(2 tau) = min_{y in R} f(y) + |x - y|^2/(2 tau): every real
+   y has an image at distance d_T(x,y) <= |x - y| from x with the same value of f. So the minimiser can be
+   taken with |y - x| <= L/2, and for the grid points x in [0, L) it lies in [-L/2, 3L/2): the line unrolled
+   by half a period on each side contains it for every x and every potential, with no bound on f needed
+   (copies shifted by +-L contain that window). The windows below are this range plus two cells.
+   The quadratic cost separates, |x - y|^2 = |x_1 - y_1|^2 + |x_2 - y_2|^2, so the 2-D transform is the
+   1-D transform along x_1 on every row followed by the 1-D transform along x_2 on every column. */
+
+PetscErrorCode W2CTransformCreate(const W2Torus *t, W2CTransform **ct)
+{
+  W2CTransform *c;
+  PetscInt      nmax = PetscMax(t->N[0], t->N[1]), window = 2 * nmax + 8;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscNew(&c));
+  c->t = *t;
+  PetscCall(PetscMalloc4(window, &c->hull, window + 1, &c->z, nmax, &c->line, t->n, &c->stage));
+  *ct = c;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode W2CTransformDestroy(W2CTransform **ct)
+{
+  PetscFunctionBeginUser;
+  if (!*ct) PetscFunctionReturn(0);
+  PetscCall(PetscFree4((*ct)->hull, (*ct)->z, (*ct)->line, (*ct)->stage));
+  PetscCall(PetscFree(*ct));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode W2CTResultCreate(const W2Torus *t, W2CTResult *r)
+{
+  PetscFunctionBeginUser;
+  PetscCall(PetscCalloc3(t->n, &r->value, t->n, &r->pos0, t->n, &r->pos1));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode W2CTResultDestroy(W2CTResult *r)
+{
+  PetscFunctionBeginUser;
+  PetscCall(PetscFree3(r->value, r->pos0, r->pos1));
+  PetscFunctionReturn(0);
+}
+
+static inline PetscInt Wrap(PetscInt k, PetscInt N) { return ((k % N) + N) % N; }
+
+/* One periodic line in index units (grid point i at i, spacing 1, cost a (i - s)^2 with a = h^2/(2 tau)):
+   q[i] = min over real s of v_I(s) + a (i - s)^2, v_I the periodic piecewise-linear interpolant of
+   sign * v[k * vs]; pos[i] = the minimiser. The minimum over the nodes is the lower envelope of the
+   parabolas v_k + a (s - k)^2, swept once (Felzenszwalb-Huttenlocher); inside cell (k, k+1) the objective
+   v_k + d (s - k) + a (i - s)^2 is a convex parabola whose critical point s = i - d/(2a) lies in the open
+   cell for exactly one integer i, so one candidate per cell finishes the exact minimum in O(N). */
+static void Line(PetscInt N, const PetscReal *v, PetscInt vs, PetscReal sign, PetscReal a, PetscReal *q, PetscReal *pos, PetscInt qs, PetscInt *hull, PetscReal *z)
+{
+  const PetscInt k0 = -(N / 2) - 2, k1 = N + N / 2 + 1;
+  PetscInt       m = 0, j = 0;
+
+#define V(k) (sign * v[Wrap((k), N) * vs])
+  hull[0] = k0;
+  z[0]    = PETSC_NINFINITY;
+  for (PetscInt k = k0 + 1; k <= k1; k++) {
+    const PetscReal vk = V(k);
+    PetscReal       s;
+    for (;;) { /* z[0] = -inf ends the loop */
+      const PetscInt p = hull[m];
+      s = 0.5 * (PetscReal)(k + p) + (vk - V(p)) / (2.0 * a * (PetscReal)(k - p));
+      if (s > z[m]) break;
+      m--;
+    }
+    hull[++m] = k;
+    z[m]      = s;
+  }
+  z[m + 1] = PETSC_INFINITY;
+  for (PetscInt i = 0; i < N; i++) {
+    PetscInt k;
+    while (z[j + 1] < (PetscReal)i) j++;
+    k           = hull[j];
+    q[i * qs]   = V(k) + a * (PetscReal)((i - k) * (i - k));
+    pos[i * qs] = (PetscReal)k;
+  }
+  for (PetscInt k = k0; k < k1; k++) {
+    const PetscReal vk = V(k), d = V(k + 1) - vk, shift = d / (2.0 * a), c = (PetscReal)k + shift;
+    PetscInt        i;
+    PetscReal       s, val;
+    if (!(c > -2.0 && c < (PetscReal)N + 1.0)) continue; /* also skips NaN */
+    i = (PetscInt)PetscFloorReal(c) + 1;
+    if (i < 0 || i >= N) continue;
+    s = (PetscReal)i - shift;
+    if (!(s > (PetscReal)k && s < (PetscReal)(k + 1))) continue;
+    val = vk + d * (s - (PetscReal)k) + a * ((PetscReal)i - s) * ((PetscReal)i - s);
+    if (val < q[i * qs]) {
+      q[i * qs]   = val;
+      pos[i * qs] = s;
+    }
+  }
+#undef V
+}
+
+PetscErrorCode W2CTransformApply(W2CTransform *ct, PetscReal tau, PetscBool negate, const PetscReal f[], W2CTResult *r)
+{
+  const W2Torus  *t    = &ct->t;
+  const PetscReal sign = negate ? -1.0 : 1.0, a0 = t->h[0] * t->h[0] / (2.0 * tau), a1 = t->h[1] * t->h[1] / (2.0 * tau);
+  const PetscInt  N0 = t->N[0], N1 = t->N[1];
+
+  PetscFunctionBeginUser;
+  if (t->dim == 1) {
+    Line(N0, f, 1, sign, a0, r->value, r->pos0, 1, ct->hull, ct->z);
+    for (PetscInt i = 0; i < N0; i++) r->pos1[i] = 0;
+  } else {
+    for (PetscInt j = 0; j < N1; j++) Line(N0, f + j * N0, 1, sign, a0, ct->stage + j * N0, r->pos0 + j * N0, 1, ct->hull, ct->z);
+    for (PetscInt i = 0; i < N0; i++) Line(N1, ct->stage + i, N0, 1.0, a1, r->value + i, r->pos1 + i, N0, ct->hull, ct->z);
+  }
+  if (negate)
+    for (PetscInt p = 0; p < t->n; p++) r->value[p] = -r->value[p];
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode W2CTransformPush(const W2CTransform *ct, const W2CTResult *r, const PetscReal m[], PetscReal out[], PetscReal *cost)
+{
+  const W2Torus  *t  = &ct->t;
+  const PetscInt  N0 = t->N[0], N1 = t->N[1];
+  const PetscReal h0 = t->h[0] * t->h[0], h1 = t->h[1] * t->h[1];
+  PetscReal       c  = 0;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscArrayzero(out, t->n));
+  for (PetscInt j = 0; j < N1; j++)
+    for (PetscInt i = 0; i < N0; i++) {
+      const PetscInt  p    = j * N0 + i;
+      const PetscReal mass = m[p];
+      if (mass == 0) continue;
+      if (t->dim == 1) {
+        const PetscReal s = r->pos0[p], k = PetscFloorReal(s), w = s - k;
+        out[Wrap((PetscInt)k, N0)] += mass * (1.0 - w);
+        out[Wrap((PetscInt)k + 1, N0)] += mass * w;
+        c += mass * h0 * (s - i) * (s - i);
+      } else {
+        const PetscReal s1 = r->pos1[p], r0 = PetscFloorReal(s1), w1 = s1 - r0;
+        for (PetscInt b = 0; b < 2; b++) {
+          const PetscReal wb = b ? w1 : 1.0 - w1;
+          const PetscInt  rr = Wrap((PetscInt)r0 + b, N1);
+          PetscReal       s0, k, w;
+          if (wb == 0) continue;
+          s0 = r->pos0[rr * N0 + i];
+          k  = PetscFloorReal(s0);
+          w  = s0 - k;
+          out[rr * N0 + Wrap((PetscInt)k, N0)] += mass * wb * (1.0 - w);
+          out[rr * N0 + Wrap((PetscInt)k + 1, N0)] += mass * wb * w;
+          c += mass * wb * h0 * (s0 - i) * (s0 - i);
+        }
+        c += mass * h1 * (s1 - j) * (s1 - j);
+      }
+    }
+  *cost = c * t->dV;
+  PetscFunctionReturn(0);
+}
+
+/* ---- the semi-discrete transform: mu constant on each cell, potentials at the sites (cell centres) ----
+   Q[phi](x) = min_k phi_k + |x - y_k|^2/(2 tau) for every x in the torus, y_k the cell centres. The set where
+   site k attains the minimum is its Laguerre cell (a convex polygon; an interval in 1-D); integrating mu over
+   the pieces gives exactly the dual term, its gradient (the masses of the cells) and the transport cost. */
+
+/* Lower envelope of the parabolas v_k + a (s - k)^2, k in [k0, k1] (values sign * v[wrap(k) * vs]); on return
+   hull[0..m] are the sites and z[0..m+1] the breakpoints, z[0] = -inf, z[m+1] = +inf. Returns m. */
+static PetscInt Envelope(PetscInt N, const PetscReal *v, PetscInt vs, PetscReal a, PetscInt k0, PetscInt k1, PetscInt *hull, PetscReal *z)
+{
+  PetscInt m = 0;
+
+  hull[0] = k0;
+  z[0]    = PETSC_NINFINITY;
+  for (PetscInt k = k0 + 1; k <= k1; k++) {
+    const PetscReal vk = v[Wrap(k, N) * vs];
+    PetscReal       s;
+    for (;;) {
+      const PetscInt p = hull[m];
+      s = 0.5 * (PetscReal)(k + p) + (vk - v[Wrap(p, N) * vs]) / (2.0 * a * (PetscReal)(k - p));
+      if (s > z[m]) break;
+      m--;
+    }
+    hull[++m] = k;
+    z[m]      = s;
+  }
+  z[m + 1] = PETSC_INFINITY;
+  return m;
+}
+
+PetscErrorCode W2SemiDiscreteCreate(const W2Torus *t, W2SemiDiscrete **sd)
+{
+  W2SemiDiscrete *s;
+  PetscInt        nmax = PetscMax(t->N[0], t->N[1]), window = 2 * nmax + 8;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscNew(&s));
+  s->t = *t;
+  PetscCall(PetscMalloc3(window, &s->hull, window + 1, &s->z, t->n, &s->stage));
+  PetscCall(PetscMalloc4(t->n, &s->row_arg, 2 * t->n, &s->centre, 2 * t->n, &s->corner, 2 * t->n, &s->bary));
+  s->rowcap = window;
+  PetscCall(PetscMalloc4(t->N[1] * window, &s->rowhull, t->N[1] * (window + 1), &s->rowz, t->N[1], &s->rowm, t->N[1], &s->rowmin));
+  s->ncap = 64;
+  PetscCall(PetscMalloc5(s->ncap, &s->cand1, s->ncap, &s->cand2, s->ncap, &s->cphi, s->ncap + 8, &s->px, s->ncap + 8, &s->py));
+  PetscCall(PetscMalloc3(s->ncap + 8, &s->wx, s->ncap + 8, &s->wy, s->ncap, &s->piece));
+  *sd = s;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode W2SemiDiscreteDestroy(W2SemiDiscrete **sd)
+{
+  PetscFunctionBeginUser;
+  if (!*sd) PetscFunctionReturn(0);
+  PetscCall(PetscFree3((*sd)->hull, (*sd)->z, (*sd)->stage));
+  PetscCall(PetscFree4((*sd)->row_arg, (*sd)->centre, (*sd)->corner, (*sd)->bary));
+  PetscCall(PetscFree4((*sd)->rowhull, (*sd)->rowz, (*sd)->rowm, (*sd)->rowmin));
+  PetscCall(PetscFree5((*sd)->cand1, (*sd)->cand2, (*sd)->cphi, (*sd)->px, (*sd)->py));
+  PetscCall(PetscFree3((*sd)->wx, (*sd)->wy, (*sd)->piece));
+  PetscCall(PetscFree(*sd));
+  PetscFunctionReturn(0);
+}
+
+/* 2-D: the lower envelope of every row of sites, kept for queries at any x_1 */
+static void BuildRows(W2SemiDiscrete *s, const PetscReal phi[], PetscReal a0)
+{
+  const PetscInt N0 = s->t.N[0], N1 = s->t.N[1], W = s->rowcap;
+  for (PetscInt r = 0; r < N1; r++) {
+    PetscReal mn = PETSC_MAX_REAL;
+    s->rowm[r]   = Envelope(N0, phi + r * N0, 1, a0, -(N0 / 2) - 2, N0 + N0 / 2 + 1, s->rowhull + r * W, s->rowz + r * (W + 1));
+    for (PetscInt k = 0; k < N0; k++) mn = PetscMin(mn, phi[r * N0 + k]);
+    s->rowmin[r] = mn;
+  }
+}
+
+/* min over k1 of phi(k1, r) + a0 (x1 - k1)^2 for row r (0 <= r < N1), by bisection on the breakpoints */
+static inline PetscReal RowQuery(const W2SemiDiscrete *s, const PetscReal phi[], PetscReal a0, PetscInt r, PetscReal x1, PetscInt *k1)
+{
+  const PetscInt   W = s->rowcap, N0 = s->t.N[0];
+  const PetscReal *z = s->rowz + r * (W + 1);
+  PetscInt         lo = 0, hi = s->rowm[r]; /* the piece g with z[g] <= x1 < z[g+1] */
+  while (lo < hi) {
+    const PetscInt mid = (lo + hi + 1) / 2;
+    if (z[mid] <= x1) lo = mid;
+    else hi = mid - 1;
+  }
+  *k1 = s->rowhull[r * W + lo];
+  return phi[r * N0 + Wrap(*k1, N0)] + a0 * (x1 - *k1) * (x1 - *k1);
+}
+
+/* argmin sites (unwrapped indices) at the points (i + off, j + off) of every cell: row queries swept in
+   order, then the envelope of each column of row minima */
+static void Argmins2D(W2SemiDiscrete *s, const PetscReal phi[], PetscReal a0, PetscReal a1, PetscReal off, PetscInt k1[], PetscInt k2[])
+{
+  const W2Torus *t  = &s->t;
+  const PetscInt N0 = t->N[0], N1 = t->N[1], W = s->rowcap;
+
+  for (PetscInt r = 0; r < N1; r++) {
+    const PetscInt  *hull = s->rowhull + r * W;
+    const PetscReal *z    = s->rowz + r * (W + 1);
+    PetscInt         g    = 0;
+    for (PetscInt i = 0; i < N0; i++) {
+      const PetscReal x = (PetscReal)i + off;
+      while (z[g + 1] < x) g++;
+      s->stage[r * N0 + i]   = phi[r * N0 + Wrap(hull[g], N0)] + a0 * (x - hull[g]) * (x - hull[g]);
+      s->row_arg[r * N0 + i] = hull[g];
+    }
+  }
+  for (PetscInt i = 0; i < N0; i++) {
+    PetscInt jj = 0;
+    (void)Envelope(N1, s->stage + i, N0, a1, -(N1 / 2) - 2, N1 + N1 / 2 + 1, s->hull, s->z);
+    for (PetscInt j = 0; j < N1; j++) {
+      const PetscReal y = (PetscReal)j + off;
+      while (s->z[jj + 1] < y) jj++;
+      k2[j * N0 + i] = s->hull[jj];
+      k1[j * N0 + i] = s->row_arg[Wrap(s->hull[jj], N1) * N0 + i];
+    }
+  }
+}
+
+/* the global minimum of phi_k + a0 (x1 - k1)^2 + a1 (x2 - k2)^2 at any point with 0 <= x1 + 1/2 < N0 (x2 any
+   real in the cell range), knowing a value `bound` it must not exceed: rows farther than sqrt((bound - min
+   phi)/a1) cannot win. Returns the value and the site (unwrapped). */
+static PetscReal GlobalMin(const W2SemiDiscrete *s, const PetscReal phi[], PetscReal a0, PetscReal a1, PetscReal x1, PetscReal x2, PetscReal bound, PetscInt *k1, PetscInt *k2)
+{
+  const PetscInt  N1 = s->t.N[1];
+  const PetscReal R  = PetscMin(PetscSqrtReal(PetscMax(bound - s->phimin, 0.0) / a1) + 1.0, 0.5 * N1 + 1.0);
+  PetscReal       best = PETSC_MAX_REAL;
+  for (PetscInt r = (PetscInt)PetscCeilReal(x2 - R); r <= (PetscInt)PetscFloorReal(x2 + R); r++) {
+    const PetscInt  rw = Wrap(r, N1);
+    const PetscReal q  = a1 * (x2 - r) * (x2 - r);
+    PetscInt        c1;
+    PetscReal       v;
+    if (s->rowmin[rw] + q >= best) continue;
+    v = RowQuery(s, phi, a0, rw, x1, &c1) + q;
+    if (v < best) {
+      best = v;
+      *k1  = c1;
+      *k2  = r;
+    }
+  }
+  return best;
+}
+
+/* Sutherland-Hodgman: clip the convex polygon (x, y)[n] by al0 x + al1 y <= be; returns the new count */
+static PetscInt ClipHalfPlane(PetscInt n, PetscReal *x, PetscReal *y, PetscReal al0, PetscReal al1, PetscReal be, PetscReal *wx, PetscReal *wy)
+{
+  PetscInt m = 0;
+  for (PetscInt k = 0; k < n; k++) {
+    const PetscInt  l  = (k + 1) % n;
+    const PetscReal fk = al0 * x[k] + al1 * y[k] - be, fl = al0 * x[l] + al1 * y[l] - be;
+    if (fk <= 0) {
+      wx[m]   = x[k];
+      wy[m++] = y[k];
+    }
+    if ((fk < 0 && fl > 0) || (fk > 0 && fl < 0)) {
+      const PetscReal c = fk / (fk - fl);
+      wx[m]             = x[k] + c * (x[l] - x[k]);
+      wy[m++]           = y[k] + c * (y[l] - y[k]);
+    }
+  }
+  for (PetscInt k = 0; k < m; k++) {
+    x[k] = wx[k];
+    y[k] = wy[k];
+  }
+  return m;
+}
+
+static PetscErrorCode Grow(W2SemiDiscrete *s, PetscInt need)
+{
+  PetscFunctionBeginUser;
+  if (need <= s->ncap) PetscFunctionReturn(0);
+  PetscCheck(need <= 65536, PETSC_COMM_SELF, PETSC_ERR_SUP, "semi-discrete transform: a cell meets %" PetscInt_FMT " candidate Laguerre cells; the potential is too irregular", need);
+  {
+    PetscInt  *c1, *c2, cap = 2 * need;
+    PetscReal *cp, *px, *py, *wx, *wy;
+    W2Piece   *pc;
+    PetscCall(PetscMalloc5(cap, &c1, cap, &c2, cap, &cp, cap + 8, &px, cap + 8, &py));
+    PetscCall(PetscMalloc3(cap + 8, &wx, cap + 8, &wy, cap, &pc));
+    PetscCall(PetscArraycpy(c1, s->cand1, s->nc));
+    PetscCall(PetscArraycpy(c2, s->cand2, s->nc));
+    PetscCall(PetscArraycpy(cp, s->cphi, s->nc));
+    PetscCall(PetscFree5(s->cand1, s->cand2, s->cphi, s->px, s->py));
+    PetscCall(PetscFree3(s->wx, s->wy, s->piece));
+    s->cand1 = c1; s->cand2 = c2; s->cphi = cp; s->px = px; s->py = py; s->wx = wx; s->wy = wy; s->piece = pc;
+    s->ncap = cap;
+  }
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode AddCandidate(W2SemiDiscrete *s, const PetscReal phi[], PetscInt k1, PetscInt k2)
+{
+  PetscFunctionBeginUser;
+  PetscCall(Grow(s, s->nc + 1));
+  s->cand1[s->nc]  = k1;
+  s->cand2[s->nc]  = k2;
+  s->cphi[s->nc++] = phi[Wrap(k2, s->t.N[1]) * s->t.N[0] + Wrap(k1, s->t.N[0])];
+  PetscFunctionReturn(0);
+}
+
+/* The pieces of cell (i, j) ([-1/2,1/2]^2 in local index units) where each candidate is the best. Every
+   vertex of every piece is checked against the global minimum; a site found better is added and the cell
+   redone. When no vertex finds one the pieces are exact: a site better than the owner somewhere in a
+   convex piece is better on a half-plane, which contains a vertex of the piece. */
+static PetscErrorCode CellPieces(W2SemiDiscrete *s, const PetscReal phi[], PetscReal a0, PetscReal a1, PetscInt i, PetscInt j, PetscInt *npieces)
+{
+  PetscFunctionBeginUser;
+  for (PetscInt pass = 0;; pass++) {
+    const PetscInt nc = s->nc;
+    PetscInt       np = 0;
+    PetscCheck(pass < 100, PETSC_COMM_SELF, PETSC_ERR_PLIB, "semi-discrete transform: the Laguerre cells of cell (%" PetscInt_FMT ",%" PetscInt_FMT ") did not settle", i, j);
+    for (PetscInt c = 0; c < nc; c++) {
+      PetscReal      *x = s->px, *y = s->py;
+      const PetscReal sc0 = (PetscReal)(s->cand1[c] - i), sc1 = (PetscReal)(s->cand2[c] - j);
+      PetscInt        n = 4;
+      x[0] = -0.5; x[1] = 0.5; x[2] = 0.5; x[3] = -0.5;
+      y[0] = -0.5; y[1] = -0.5; y[2] = 0.5; y[3] = 0.5;
+      for (PetscInt e = 0; e < nc && n > 0; e++) {
+        PetscReal sd0, sd1;
+        if (e == c) continue;
+        sd0 = (PetscReal)(s->cand1[e] - i);
+        sd1 = (PetscReal)(s->cand2[e] - j);
+        n   = ClipHalfPlane(n, x, y, 2.0 * a0 * (sd0 - sc0), 2.0 * a1 * (sd1 - sc1), s->cphi[e] - s->cphi[c] + a0 * (sd0 * sd0 - sc0 * sc0) + a1 * (sd1 * sd1 - sc1 * sc1), s->wx, s->wy);
+      }
+      if (n < 3) continue;
+      for (PetscInt k = 0; k < n; k++) {
+        const PetscReal fc = s->cphi[c] + a0 * (x[k] - sc0) * (x[k] - sc0) + a1 * (y[k] - sc1) * (y[k] - sc1);
+        PetscInt        g1 = 0, g2 = 0;
+        const PetscReal g  = GlobalMin(s, phi, a0, a1, i + x[k], j + y[k], fc, &g1, &g2);
+        if (g < fc - 1e-11 * (1.0 + PetscAbsReal(fc))) {
+          PetscBool known = PETSC_FALSE;
+          for (PetscInt e = 0; e < s->nc && !known; e++) known = (PetscBool)(s->cand1[e] == g1 && s->cand2[e] == g2);
+          if (!known) PetscCall(AddCandidate(s, phi, g1, g2));
+        }
+      }
+      {
+        W2Piece *pc = &s->piece[np];
+        pc->A = pc->X = pc->Y = pc->XX = pc->YY = 0;
+        for (PetscInt k = 0; k < n; k++) {
+          const PetscInt  l  = (k + 1) % n;
+          const PetscReal cr = x[k] * y[l] - x[l] * y[k];
+          pc->A += cr;
+          pc->X += (x[k] + x[l]) * cr;
+          pc->Y += (y[k] + y[l]) * cr;
+          pc->XX += (x[k] * x[k] + x[k] * x[l] + x[l] * x[l]) * cr;
+          pc->YY += (y[k] * y[k] + y[k] * y[l] + y[l] * y[l]) * cr;
+        }
+        pc->A *= 0.5;
+        pc->X /= 6.0;
+        pc->Y /= 6.0;
+        pc->XX /= 12.0;
+        pc->YY /= 12.0;
+        pc->c = c;
+        if (pc->A > 0) np++;
+      }
+    }
+    if (s->nc == nc) {
+      *npieces = np;
+      break;
+    }
+  }
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode W2SemiDiscreteEvaluate(W2SemiDiscrete *s, PetscReal tau, const PetscReal phi[], const PetscReal mu[], PetscReal *dual, PetscReal push[], PetscReal *cost, PetscReal centre_value[])
+{
+  const W2Torus  *t  = &s->t;
+  const PetscInt  N0 = t->N[0], N1 = t->N[1], d = t->dim;
+  const PetscReal a0 = t->h[0] * t->h[0] / (2.0 * tau), a1 = t->h[1] * t->h[1] / (2.0 * tau);
+  PetscReal       D = 0, C = 0;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscArrayzero(push, t->n));
+  PetscCall(PetscArrayzero(s->bary, d * t->n));
+  if (d == 1) {
+    /* the envelope over the whole unrolled line, swept against the cells [i - 1/2, i + 1/2] */
+    PetscInt        m  = Envelope(N0, phi, 1, a0, -(N0 / 2) - 2, N0 + N0 / 2 + 1, s->hull, s->z), seg = 0;
+    const PetscReal h2 = t->h[0] * t->h[0];
+    (void)m;
+    for (PetscInt i = 0; i < N0; i++) {
+      const PetscReal lo = i - 0.5, hi = i + 0.5, mi = mu[i];
+      while (s->z[seg + 1] <= lo) seg++;
+      if (centre_value) {
+        PetscInt sc = seg;
+        while (s->z[sc + 1] < (PetscReal)i) sc++;
+        centre_value[i] = phi[Wrap(s->hull[sc], N0)] + a0 * (i - s->hull[sc]) * (i - s->hull[sc]);
+      }
+      for (PetscInt g = seg;; g++) {
+        const PetscInt  k = s->hull[g], w = Wrap(k, N0);
+        const PetscReal u0 = PetscMax(lo, s->z[g]) - k, u1 = PetscMin(hi, s->z[g + 1]) - k;
+        if (u1 > u0 && mi != 0) {
+          const PetscReal len = u1 - u0, m2 = (u1 * u1 * u1 - u0 * u0 * u0) / 3.0, m1 = 0.5 * (u1 * u1 - u0 * u0);
+          push[w] += mi * len;
+          s->bary[w] += mi * m1 * t->h[0];
+          C += mi * h2 * m2;
+          D += mi * (phi[w] * len + a0 * m2);
+        }
+        if (s->z[g + 1] >= hi) break;
+      }
+    }
+  } else {
+    PetscInt *c1 = s->centre, *c2 = s->centre + t->n, *r1 = s->corner, *r2 = s->corner + t->n;
+    BuildRows(s, phi, a0);
+    s->phimin = PETSC_MAX_REAL;
+    for (PetscInt r = 0; r < N1; r++) s->phimin = PetscMin(s->phimin, s->rowmin[r]);
+    Argmins2D(s, phi, a0, a1, 0.0, c1, c2);
+    if (centre_value)
+      for (PetscInt j = 0; j < N1; j++)
+        for (PetscInt i = 0; i < N0; i++) {
+          const PetscInt k1 = c1[j * N0 + i], k2 = c2[j * N0 + i];
+          centre_value[j * N0 + i] = phi[Wrap(k2, N1) * N0 + Wrap(k1, N0)] + a0 * (i - k1) * (i - k1) + a1 * (j - k2) * (j - k2);
+        }
+    Argmins2D(s, phi, a0, a1, -0.5, r1, r2);
+    for (PetscInt j = 0; j < N1; j++)
+      for (PetscInt i = 0; i < N0; i++) {
+        const PetscReal mi = mu[j * N0 + i];
+        PetscInt        lo1 = PETSC_MAX_INT, hi1 = PETSC_MIN_INT, lo2 = PETSC_MAX_INT, hi2 = PETSC_MIN_INT, np;
+        if (mi == 0) continue;
+        /* candidates: the sites that win at the centre and the four corners, with a margin of one */
+        for (PetscInt c = 0; c < 5; c++) {
+          PetscInt k1, k2, ci = i + (c == 2 || c == 4), cj = j + (c == 3 || c == 4);
+          if (c == 0) {
+            k1 = c1[j * N0 + i];
+            k2 = c2[j * N0 + i];
+          } else {
+            k1 = r1[(cj % N1) * N0 + (ci % N0)];
+            k2 = r2[(cj % N1) * N0 + (ci % N0)];
+            if (ci == N0) k1 += N0; /* the corner across the period, seen from this cell */
+            if (cj == N1) k2 += N1;
+          }
+          lo1 = PetscMin(lo1, k1);
+          hi1 = PetscMax(hi1, k1);
+          lo2 = PetscMin(lo2, k2);
+          hi2 = PetscMax(hi2, k2);
+        }
+        s->nc = 0;
+        for (PetscInt k2 = lo2 - 1; k2 <= hi2 + 1; k2++)
+          for (PetscInt k1 = lo1 - 1; k1 <= hi1 + 1; k1++) PetscCall(AddCandidate(s, phi, k1, k2));
+        PetscCall(CellPieces(s, phi, a0, a1, i, j, &np));
+        for (PetscInt q = 0; q < np; q++) {
+          const W2Piece  *pc  = &s->piece[q];
+          const PetscReal sc0 = (PetscReal)(s->cand1[pc->c] - i), sc1 = (PetscReal)(s->cand2[pc->c] - j);
+          const PetscInt  w   = Wrap(s->cand2[pc->c], N1) * N0 + Wrap(s->cand1[pc->c], N0);
+          /* moments about the site: int (x - s)^2 = XX - 2 s X + s^2 A */
+          const PetscReal m20 = pc->XX - 2.0 * sc0 * pc->X + sc0 * sc0 * pc->A, m02 = pc->YY - 2.0 * sc1 * pc->Y + sc1 * sc1 * pc->A;
+          push[w] += mi * pc->A;
+          s->bary[2 * w] += mi * (pc->X - sc0 * pc->A) * t->h[0];
+          s->bary[2 * w + 1] += mi * (pc->Y - sc1 * pc->A) * t->h[1];
+          C += mi * (t->h[0] * t->h[0] * m20 + t->h[1] * t->h[1] * m02);
+          D += mi * (s->cphi[pc->c] * pc->A + a0 * m20 + a1 * m02);
+        }
+      }
+  }
+  for (PetscInt p = 0; p < t->n; p++)
+    for (PetscInt a = 0; a < d; a++) s->bary[d * p + a] = push[p] > 0 ? s->bary[d * p + a] / push[p] : 0.0;
+  *dual = D * t->dV;
+  *cost = C * t->dV;
+  PetscFunctionReturn(0);
+}
