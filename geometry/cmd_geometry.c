@@ -2,12 +2,15 @@
 #include "geometry/commands.h"
 #include "geometry/metric.h"
 #include "geometry/connection.h"
+#include "geometry/holonomy.h"
 #include "geometry/h5table.h"
 #include "io/options.h"
 #include "io/output.h"
 #include "w2version.h"
 
 #define W2_MAX_LAGS 16
+#define W2_MAX_LOOPS 8
+#define W2_HOL_COLS 9
 
 PetscErrorCode W2CommandGeometry(MPI_Comm comm, const char *file)
 {
@@ -19,8 +22,10 @@ PetscErrorCode W2CommandGeometry(MPI_Comm comm, const char *file)
   PetscReal     th[W2_FAMILY_MAX_PARAMS], qth[W2_FAMILY_MAX_PARAMS] = {0}, G[W2_FAMILY_MAX_PARAMS * W2_FAMILY_MAX_PARAMS], eig[W2_FAMILY_MAX_PARAMS];
   PetscReal     D = 1e-3, lags[W2_MAX_LAGS] = {0, 0.25, 0.5, 0.75, 1}, conn[2 * W2_FAMILY_MAX_PARAMS], curv[3 * W2_MAX_LAGS], qmass;
   PetscInt      nlag = 5, pair[2] = {0, 1}, npair = 2, n;
+  PetscReal     sizes[W2_MAX_LOOPS] = {0.05, 0.1}, dstep = 0, *hol = NULL;
+  PetscInt      nsize = 2, Ms[W2_MAX_LOOPS] = {16, 32, 64}, nM = 3, ks[W2_MAX_LOOPS] = {1, 4, 16}, nk = 3, nhol = 0;
   char          output[PETSC_MAX_PATH_LEN] = "w2geometry_out", h5[PETSC_MAX_PATH_LEN], buf[512];
-  PetscBool     overwrite = PETSC_FALSE, help;
+  PetscBool     overwrite = PETSC_FALSE, help, set;
   PetscViewer   v;
 
   PetscFunctionBeginUser;
@@ -30,9 +35,22 @@ PetscErrorCode W2CommandGeometry(MPI_Comm comm, const char *file)
   PetscCall(PetscOptionsString("-output", "Result base name: writes <output>.h5", NULL, output, output, sizeof(output), NULL));
   PetscCall(PetscOptionsBool("-overwrite", "Replace an existing result", NULL, overwrite, &overwrite, NULL));
   PetscCall(PetscOptionsReal("-geometry_D", "Finite-difference step D in theta (Alg. 1)", NULL, D, &D, NULL));
-  PetscCall(PetscOptionsRealArray("-geometry_lags", "Per-move contractions c of the lagging discriminator", NULL, lags, &nlag, NULL));
-  PetscCall(PetscOptionsIntArray("-geometry_plane", "The two parameter indices i,j of the curvature plane", NULL, pair, &npair, NULL));
+  PetscCall(PetscOptionsRealArray("-geometry_lags", "Per-move contractions c of the lagging discriminator", NULL, lags, &nlag, &set));
+  if (!set) nlag = 5; /* absent: PETSc sets the count to 0; keep the defaults */
+  PetscCall(PetscOptionsIntArray("-geometry_plane", "The two parameter indices i,j of the curvature plane", NULL, pair, &npair, &set));
+  if (!set) npair = 2; /* absent: PETSc sets the count to 0; keep the defaults */
+  PetscCall(PetscOptionsRealArray("-geometry_loop_sizes", "Holonomy loops: square sides and circle radii in the plane", NULL, sizes, &nsize, &set));
+  if (!set) nsize = 2; /* absent: PETSc sets the count to 0; keep the defaults */
+  PetscCall(PetscOptionsIntArray("-geometry_loop_steps", "Holonomy loops: steps M around each loop (multiples of 4)", NULL, Ms, &nM, &set));
+  if (!set) nM = 3; /* absent: PETSc sets the count to 0; keep the defaults */
+  PetscCall(PetscOptionsIntArray("-geometry_train_steps", "Holonomy loops: discriminator gradient steps k per move", NULL, ks, &nk, &set));
+  if (!set) nk = 3; /* absent: PETSc sets the count to 0; keep the defaults */
+  PetscCall(PetscOptionsReal("-geometry_disc_step", "Discriminator gradient step size (0: 4/max(q + rho) at theta)", NULL, dstep, &dstep, NULL));
   PetscOptionsEnd();
+  for (PetscInt k = 0; k < nsize; k++) PetscCheck(sizes[k] > 0, comm, PETSC_ERR_USER_INPUT, "-geometry_loop_sizes must be positive, got %g", (double)sizes[k]);
+  for (PetscInt k = 0; k < nM; k++) PetscCheck(Ms[k] >= 4 && Ms[k] % 4 == 0, comm, PETSC_ERR_USER_INPUT, "-geometry_loop_steps must be multiples of 4, got %" PetscInt_FMT, Ms[k]);
+  for (PetscInt k = 0; k < nk; k++) PetscCheck(ks[k] >= 0, comm, PETSC_ERR_USER_INPUT, "-geometry_train_steps must be >= 0, got %" PetscInt_FMT, ks[k]);
+  PetscCheck(dstep >= 0, comm, PETSC_ERR_USER_INPUT, "-geometry_disc_step must be >= 0, got %g", (double)dstep);
   PetscCheck(D > 0, comm, PETSC_ERR_USER_INPUT, "-geometry_D must be positive, got %g", (double)D);
   PetscCheck(npair == 2 && pair[0] != pair[1], comm, PETSC_ERR_USER_INPUT, "-geometry_plane needs two different indices i,j");
   for (PetscInt k = 0; k < nlag; k++) PetscCheck(lags[k] >= 0 && lags[k] <= 1, comm, PETSC_ERR_USER_INPUT, "-geometry_lags must lie in [0, 1], got %g", (double)lags[k]);
@@ -95,6 +113,32 @@ PetscErrorCode W2CommandGeometry(MPI_Comm comm, const char *file)
     PetscCall(W2GradientMaxNorm(g, cl, &curv[3 * k + 2]));
     PetscCall(PetscPrintf(comm, "  %5.3f %11.4e %11.4e\n", (double)lags[k], (double)curv[3 * k + 1], (double)curv[3 * k + 2]));
   }
+  /* Prop. 9.8: holonomy around squares and circles in the plane, by the connection (Euler) and by the grid discriminator */
+  if (dstep == 0) PetscCall(W2DiscriminatorSafeStep(q, rho, &dstep));
+  PetscCall(PetscMalloc1(2 * nsize * nM * nk * W2_HOL_COLS, &hol));
+  PetscCall(PetscPrintf(comm, "holonomy in the plane (%s, %s), discriminator step %.4g: shape (0 square, 1 circle), size, area, M, max ds, k, max|res| by the connection (Euler), by the discriminator, by the per-cell lag model\n", fam->names[pair[0]], fam->names[pair[1]], (double)dstep));
+  for (PetscInt sh = 0; sh < 2; sh++)
+    for (PetscInt a = 0; a < nsize; a++)
+      for (PetscInt m = 0; m < nM; m++) {
+        W2Loop    loop = {(W2LoopShape)sh, pair[0], pair[1], Ms[m], sizes[a]};
+        PetscReal rc;
+        PetscCall(W2HolonomyConnection(fam, g, div, th, q, &loop, W2_TRANSPORT_EULER, u));
+        PetscCall(VecNorm(u, NORM_INFINITY, &rc));
+        for (PetscInt k = 0; k < nk; k++) {
+          PetscReal *row = hol + W2_HOL_COLS * nhol++;
+          PetscCall(W2HolonomyDiscriminator(fam, g, div, th, q, &loop, dstep, ks[k], w, cl));
+          row[0] = sh;
+          row[1] = sizes[a];
+          row[2] = W2LoopArea(&loop);
+          row[3] = Ms[m];
+          row[4] = W2LoopMaxStep(&loop);
+          row[5] = ks[k];
+          row[6] = rc;
+          PetscCall(VecNorm(w, NORM_INFINITY, &row[7]));
+          PetscCall(VecNorm(cl, NORM_INFINITY, &row[8]));
+          PetscCall(PetscPrintf(comm, "  %1.0f %7.4f %9.3e %5.0f %9.3e %4.0f %11.4e %11.4e %11.4e\n", (double)row[0], (double)row[1], (double)row[2], (double)row[3], (double)row[4], (double)row[5], (double)row[6], (double)row[7], (double)row[8]));
+        }
+      }
   PetscCall(PetscSNPrintf(h5, sizeof(h5), "%s.h5", output));
   PetscCall(PetscViewerHDF5Open(comm, h5, FILE_MODE_WRITE, &v));
   PetscCall(W2H5WriteTable(v, "theta", n, 1, th));
@@ -102,6 +146,7 @@ PetscErrorCode W2CommandGeometry(MPI_Comm comm, const char *file)
   PetscCall(W2H5WriteTable(v, "metric_eigenvalues", n, 1, eig));
   PetscCall(W2H5WriteTable(v, "connection", n, 2, conn));
   PetscCall(W2H5WriteTable(v, "curvature", nlag, 3, curv));
+  PetscCall(W2H5WriteTable(v, "holonomy", nhol, W2_HOL_COLS, hol));
   PetscCall(PetscObjectSetName((PetscObject)rho, "rho"));
   PetscCall(VecView(rho, v));
   PetscCall(PetscObjectSetName((PetscObject)q, "q"));
@@ -115,11 +160,13 @@ PetscErrorCode W2CommandGeometry(MPI_Comm comm, const char *file)
   PetscCall(W2H5WriteString(v, "grid", buf));
   PetscCall(W2H5WriteString(v, "columns:connection", "max|A(e_i)|, max|A^(e_i) - A(e_i)|"));
   PetscCall(W2H5WriteString(v, "columns:curvature", "c, max|F^|, max|closed form|"));
+  PetscCall(W2H5WriteString(v, "columns:holonomy", "shape (0 square, 1 circle), size, area, M, max ds, k, max|res connection Euler|, max|res discriminator|, max|res lag model|"));
   PetscCall(PetscViewerDestroy(&v));
   PetscCall(PetscPrintf(comm, "wrote %s\n", h5));
   PetscCall(W2OptionsCheckUnused(comm, PETSC_FALSE));
 
 cleanup:
+  PetscCall(PetscFree(hol));
   for (PetscInt i = 0; i < W2_FAMILY_MAX_PARAMS; i++) PetscCall(VecDestroy(&d[i]));
   PetscCall(VecDestroy(&rho));
   PetscCall(VecDestroy(&q));
