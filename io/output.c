@@ -5,6 +5,7 @@
 #include <hdf5.h>
 #include <unistd.h>
 #include "io/output.h"
+#include "io/xdmf.h"
 
 const char *const W2DiagNames[W2D_COUNT] = {"step", "time", "dt", "energy", "dissipation", "mass", "min_rho", "edi_residual", "edi_relative"};
 
@@ -158,54 +159,21 @@ static PetscErrorCode AppendSeries(W2Output out, hid_t set, hsize_t have, hsize_
   PetscFunctionReturn(0);
 }
 
-/* The XDMF2 sidecar (../shared/PLATFORM.md): a temporal collection of uniform grids on a
-   3DCoRectMesh of cell centres, each attribute a hyperslab of the [t][Ny][Nx] dataset. */
+/* The XDMF2 sidecar of the committed file: rho, phi and the velocity components at every field step. */
 static int WriteXdmf(W2Output out)
 {
-  const W2Grid *g = out->grid;
-  char          path[PETSC_MAX_PATH_LEN + 8], tmp[PETSC_MAX_PATH_LEN + 16];
-  const char   *h5name;
-  FILE         *fp;
-  const PetscInt Nx = g->N[0], Ny = g->N[1], T = out->nfields;
+  char              path[PETSC_MAX_PATH_LEN + 8];
+  const char       *h5name = strrchr(out->h5, '/') ? strrchr(out->h5, '/') + 1 : out->h5;
+  const PetscInt    dim    = out->grid->dim;
+  const W2XdmfField fields[] = {
+    {"rho", "/fields/rho", 1, 0},
+    {"phi", "/fields/phi", 1, 0},
+    {dim > 1 ? "velocity_x" : "velocity", "/fields/velocity", dim, 0},
+    {"velocity_y", "/fields/velocity", 2, 1},
+  };
 
-  h5name = strrchr(out->h5, '/') ? strrchr(out->h5, '/') + 1 : out->h5;
   snprintf(path, sizeof(path), "%s.xmf", out->base);
-  snprintf(tmp, sizeof(tmp), "%s.xmf.tmp", out->base);
-  fp = fopen(tmp, "w");
-  if (!fp) return errno;
-  fprintf(fp, "<?xml version=\"1.0\" ?>\n<!DOCTYPE Xdmf SYSTEM \"Xdmf.dtd\" []>\n<Xdmf Version=\"2.0\">\n <Domain>\n");
-  fprintf(fp, "  <Topology name=\"grid\" TopologyType=\"3DCoRectMesh\" Dimensions=\"1 %d %d\"/>\n", (int)Ny, (int)Nx);
-  fprintf(fp, "  <Geometry name=\"geometry\" GeometryType=\"ORIGIN_DXDYDZ\">\n");
-  fprintf(fp, "   <DataItem Format=\"XML\" Dimensions=\"3\">0 %.17g %.17g</DataItem>\n", g->dim > 1 ? 0.5 * g->h[1] : 0.0, 0.5 * g->h[0]);
-  fprintf(fp, "   <DataItem Format=\"XML\" Dimensions=\"3\">1 %.17g %.17g</DataItem>\n  </Geometry>\n", g->h[1], g->h[0]);
-  fprintf(fp, "  <Grid Name=\"flow\" GridType=\"Collection\" CollectionType=\"Temporal\">\n");
-  for (PetscInt k = 0; k < T; k++) {
-    const char *fields[] = {"rho", "phi", "velocity_x", "velocity_y"};
-    const int   nf       = g->dim > 1 ? 4 : 3;
-    fprintf(fp, "   <Grid Name=\"step %d\" GridType=\"Uniform\">\n    <Time Value=\"%.17g\"/>\n", (int)k, out->field_time[k]);
-    fprintf(fp, "    <Topology Reference=\"/Xdmf/Domain/Topology[1]\"/>\n    <Geometry Reference=\"/Xdmf/Domain/Geometry[1]\"/>\n");
-    for (int f = 0; f < nf; f++) {
-      const PetscBool vec = (PetscBool)(f >= 2 && g->dim > 1);
-      const char     *set = f >= 2 ? "velocity" : fields[f];
-      const char     *name = (f == 2 && g->dim == 1) ? "velocity" : fields[f];
-      fprintf(fp, "    <Attribute Name=\"%s\" AttributeType=\"Scalar\" Center=\"Node\">\n", name);
-      fprintf(fp, "     <DataItem ItemType=\"HyperSlab\" Dimensions=\"1 %d %d\" Type=\"HyperSlab\">\n", (int)Ny, (int)Nx);
-      if (vec) {
-        fprintf(fp, "      <DataItem Dimensions=\"3 4\" Format=\"XML\">%d 0 0 %d 1 1 1 1 1 %d %d 1</DataItem>\n", (int)k, f - 2, (int)Ny, (int)Nx);
-        fprintf(fp, "      <DataItem Dimensions=\"%d %d %d 2\" NumberType=\"Float\" Precision=\"8\" Format=\"HDF\">%s:/fields/%s</DataItem>\n", (int)T, (int)Ny, (int)Nx, h5name, set);
-      } else if (g->dim > 1) {
-        fprintf(fp, "      <DataItem Dimensions=\"3 3\" Format=\"XML\">%d 0 0 1 1 1 1 %d %d</DataItem>\n", (int)k, (int)Ny, (int)Nx);
-        fprintf(fp, "      <DataItem Dimensions=\"%d %d %d\" NumberType=\"Float\" Precision=\"8\" Format=\"HDF\">%s:/fields/%s</DataItem>\n", (int)T, (int)Ny, (int)Nx, h5name, set);
-      } else {
-        fprintf(fp, "      <DataItem Dimensions=\"3 2\" Format=\"XML\">%d 0 1 1 1 %d</DataItem>\n", (int)k, (int)Nx);
-        fprintf(fp, "      <DataItem Dimensions=\"%d %d\" NumberType=\"Float\" Precision=\"8\" Format=\"HDF\">%s:/fields/%s</DataItem>\n", (int)T, (int)Nx, h5name, set);
-      }
-      fprintf(fp, "     </DataItem>\n    </Attribute>\n");
-    }
-    fprintf(fp, "   </Grid>\n");
-  }
-  fprintf(fp, "  </Grid>\n </Domain>\n</Xdmf>\n");
-  return CloseAndRename(fp, tmp, path);
+  return W2XdmfWriteFile(path, out->grid, h5name, out->nfields, out->field_time, dim > 1 ? 4 : 3, fields);
 }
 
 /* Cut a dataset with an unlimited first axis back to n entries along it. */
