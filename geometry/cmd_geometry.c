@@ -5,6 +5,7 @@
 #include "geometry/holonomy.h"
 #include "geometry/h5table.h"
 #include "io/options.h"
+#include "io/xdmf.h"
 #include "io/output.h"
 #include "w2version.h"
 
@@ -18,7 +19,7 @@ PetscErrorCode W2CommandGeometry(MPI_Comm comm, const char *file)
   W2Family      fam = NULL, target = NULL;
   W2Divergence *div = NULL;
   W2Metric     *metric = NULL;
-  Vec           rho = NULL, q = NULL, a = NULL, b = NULL, u = NULL, w = NULL, cl = NULL, d[W2_FAMILY_MAX_PARAMS] = {NULL};
+  Vec           rho = NULL, q = NULL, a = NULL, b = NULL, u = NULL, w = NULL, cl = NULL, d[W2_FAMILY_MAX_PARAMS] = {NULL}, maps[W2_MAX_LAGS] = {NULL};
   PetscReal     th[W2_FAMILY_MAX_PARAMS], qth[W2_FAMILY_MAX_PARAMS] = {0}, G[W2_FAMILY_MAX_PARAMS * W2_FAMILY_MAX_PARAMS], eig[W2_FAMILY_MAX_PARAMS];
   PetscReal     D = 1e-3, lags[W2_MAX_LAGS] = {0, 0.25, 0.5, 0.75, 1}, conn[2 * W2_FAMILY_MAX_PARAMS], curv[3 * W2_MAX_LAGS], qmass;
   PetscInt      nlag = 5, pair[2] = {0, 1}, npair = 2, n;
@@ -108,6 +109,8 @@ PetscErrorCode W2CommandGeometry(MPI_Comm comm, const char *file)
   PetscCall(PetscPrintf(comm, "curvature in the plane (%s, %s), D = %g: c, max|F^|, max|-c(1-c) grad(phi*_j - phi*_i)/D|\n", fam->names[pair[0]], fam->names[pair[1]], (double)D));
   for (PetscInt k = 0; k < nlag; k++) {
     PetscCall(W2CurvatureLag(fam, g, div, th, q, pair[0], pair[1], D, lags[k], w, cl));
+    PetscCall(VecDuplicate(w, &maps[k]));
+    PetscCall(W2GradientMagnitude(g, w, maps[k])); /* the heat map |F^|(x) */
     curv[3 * k] = lags[k];
     PetscCall(W2GradientMaxNorm(g, w, &curv[3 * k + 1]));
     PetscCall(W2GradientMaxNorm(g, cl, &curv[3 * k + 2]));
@@ -147,6 +150,14 @@ PetscErrorCode W2CommandGeometry(MPI_Comm comm, const char *file)
   PetscCall(W2H5WriteTable(v, "connection", n, 2, conn));
   PetscCall(W2H5WriteTable(v, "curvature", nlag, 3, curv));
   PetscCall(W2H5WriteTable(v, "holonomy", nhol, W2_HOL_COLS, hol));
+  /* |F^|(x) for each lag c as /curvature_map [c][Ny][Nx] (1-D: [c][Nx]); the XDMF "time" axis is c */
+  PetscCall(PetscViewerHDF5PushTimestepping(v));
+  for (PetscInt k = 0; k < nlag; k++) {
+    PetscCall(PetscViewerHDF5SetTimestep(v, k));
+    PetscCall(PetscObjectSetName((PetscObject)maps[k], "curvature_map"));
+    PetscCall(VecView(maps[k], v));
+  }
+  PetscCall(PetscViewerHDF5PopTimestepping(v));
   PetscCall(PetscObjectSetName((PetscObject)rho, "rho"));
   PetscCall(VecView(rho, v));
   PetscCall(PetscObjectSetName((PetscObject)q, "q"));
@@ -162,11 +173,24 @@ PetscErrorCode W2CommandGeometry(MPI_Comm comm, const char *file)
   PetscCall(W2H5WriteString(v, "columns:curvature", "c, max|F^|, max|closed form|"));
   PetscCall(W2H5WriteString(v, "columns:holonomy", "shape (0 square, 1 circle), size, area, M, max ds, k, max|res connection Euler|, max|res discriminator|, max|res lag model|"));
   PetscCall(PetscViewerDestroy(&v));
-  PetscCall(PetscPrintf(comm, "wrote %s\n", h5));
+  {
+    const W2XdmfField field = {"curvature_norm", "/curvature_map", 1, 0};
+    char              xmf[PETSC_MAX_PATH_LEN + 8];
+    const char       *h5name = strrchr(h5, '/') ? strrchr(h5, '/') + 1 : h5;
+    PetscMPIInt       rank;
+    int               status = 0;
+    PetscCallMPI(MPI_Comm_rank(comm, &rank));
+    PetscCall(PetscSNPrintf(xmf, sizeof(xmf), "%s.xmf", output));
+    if (!rank) status = W2XdmfWriteFile(xmf, g, h5name, nlag, lags, 1, &field);
+    PetscCallMPI(MPI_Bcast(&status, 1, MPI_INT, 0, comm));
+    PetscCheck(!status, comm, PETSC_ERR_FILE_WRITE, "cannot write %s: %s", xmf, strerror(status));
+    PetscCall(PetscPrintf(comm, "wrote %s and %s (|F^|(x) against the lag c, for ParaView)\n", h5, xmf));
+  }
   PetscCall(W2OptionsCheckUnused(comm, PETSC_FALSE));
 
 cleanup:
   PetscCall(PetscFree(hol));
+  for (PetscInt k = 0; k < W2_MAX_LAGS; k++) PetscCall(VecDestroy(&maps[k]));
   for (PetscInt i = 0; i < W2_FAMILY_MAX_PARAMS; i++) PetscCall(VecDestroy(&d[i]));
   PetscCall(VecDestroy(&rho));
   PetscCall(VecDestroy(&q));

@@ -44,34 +44,44 @@ PetscErrorCode W2ConnectionExactPotential(W2Family fam, const W2Grid *g, const W
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode W2GradientMaxNorm(const W2Grid *g, Vec u, PetscReal *norm)
+PetscErrorCode W2GradientMagnitude(const W2Grid *g, Vec u, Vec out)
 {
-  Vec       loc;
-  W2Box     b;
-  PetscReal mx = 0;
+  Vec          loc;
+  W2Box        b;
+  PetscScalar *o;
 
   PetscFunctionBeginUser;
   PetscCall(DMGetLocalVector(g->da, &loc));
   PetscCall(DMGlobalToLocal(g->da, u, INSERT_VALUES, loc));
   PetscCall(W2GridOwnedBox(g, &b));
+  PetscCall(VecGetArray(out, &o));
   if (g->dim == 1) {
     const PetscScalar *a;
     PetscCall(DMDAVecGetArrayRead(g->da, loc, &a));
-    for (PetscInt i = b.xs; i < b.xs + b.xm; i++) mx = PetscMax(mx, PetscAbsReal(a[i + 1] - a[i - 1]) / (2 * g->h[0]));
+    for (PetscInt i = b.xs; i < b.xs + b.xm; i++) o[i - b.xs] = PetscAbsReal(a[i + 1] - a[i - 1]) / (2 * g->h[0]);
     PetscCall(DMDAVecRestoreArrayRead(g->da, loc, &a));
   } else {
     const PetscScalar **a;
     PetscCall(DMDAVecGetArrayRead(g->da, loc, &a));
     for (PetscInt j = b.ys; j < b.ys + b.ym; j++)
-      for (PetscInt i = b.xs; i < b.xs + b.xm; i++) {
-        mx = PetscMax(mx, PetscAbsReal(a[j][i + 1] - a[j][i - 1]) / (2 * g->h[0]));
-        mx = PetscMax(mx, PetscAbsReal(a[j + 1][i] - a[j - 1][i]) / (2 * g->h[1]));
-      }
+      for (PetscInt i = b.xs; i < b.xs + b.xm; i++)
+        o[(j - b.ys) * b.xm + (i - b.xs)] = PetscMax(PetscAbsReal(a[j][i + 1] - a[j][i - 1]) / (2 * g->h[0]), PetscAbsReal(a[j + 1][i] - a[j - 1][i]) / (2 * g->h[1]));
     PetscCall(DMDAVecRestoreArrayRead(g->da, loc, &a));
   }
+  PetscCall(VecRestoreArray(out, &o));
   PetscCall(DMRestoreLocalVector(g->da, &loc));
-  PetscCall(MPIU_Allreduce(MPI_IN_PLACE, &mx, 1, MPIU_REAL, MPIU_MAX, g->comm));
-  *norm = mx;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode W2GradientMaxNorm(const W2Grid *g, Vec u, PetscReal *norm)
+{
+  Vec m;
+
+  PetscFunctionBeginUser;
+  PetscCall(VecDuplicate(u, &m));
+  PetscCall(W2GradientMagnitude(g, u, m));
+  PetscCall(VecMax(m, NULL, norm));
+  PetscCall(VecDestroy(&m));
   PetscFunctionReturn(0);
 }
 

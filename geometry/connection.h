@@ -8,6 +8,8 @@ PetscErrorCode W2Potential(W2Family fam, const W2Grid *grid, const W2Divergence 
 /* Lemma 6.6: A_theta(e_i) = grad u_i with u_i = f''(rho/q) d_i rho / q */
 PetscErrorCode W2ConnectionExactPotential(W2Family fam, const W2Grid *grid, const W2Divergence *div, const PetscReal theta[], Vec q, PetscInt i, Vec u);
 /* max over cells and axes of |central-difference gradient of u| (periodic) */
+/* per cell, max over axes of |d_a u| by central differences (the pointwise |F| of a curvature potential) */
+PetscErrorCode W2GradientMagnitude(const W2Grid *grid, Vec u, Vec out);
 PetscErrorCode W2GradientMaxNorm(const W2Grid *grid, Vec u, PetscReal *norm);
 /* Alg. 1 with a discriminator carried along the two paths theta -> theta + D e_i -> theta + D e_i + D e_j (and i <-> j) by
    the lag model phi^' = phi*(theta') + c (phi^ - phi*(theta')), started trained at theta. Returns the potential w with
