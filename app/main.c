@@ -4,8 +4,10 @@
 #include <hdf5.h>
 #include <libgen.h>
 #include <petscsys.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "gan/gan.h"
 #include "geometry/commands.h"
 #include "io/info.h"
 #include "io/options.h"
@@ -20,6 +22,7 @@ static const char usage[] =
   "       w2flow geometry [PARAMS.yaml] [-option value ...]             metric, connection, curvature of a family\n"
   "       w2flow convexity [PARAMS.yaml] [-option value ...]            lambda(delta) of F_f along W2 geodesics near Q\n"
   "       w2flow natgrad [PARAMS.yaml] [-option value ...]              natural-gradient descent of F_f(P_theta||Q)\n"
+  "       w2flow gan [PARAMS.yaml] [-option value ...]                  train an MLP GAN toward a 1-D Gaussian\n"
   "       w2flow w2 A.h5[:dataset] B.h5[:dataset] [-option value ...]   W2^2 between two stored densities\n"
   "       w2flow --help | --version\n\n"
   "Options on the command line override the parameter file; `w2flow run PARAMS -help` lists\n"
@@ -92,6 +95,7 @@ static const struct {
   {"geometry", W2CommandGeometry, PETSC_TRUE, PETSC_TRUE},
   {"convexity", W2CommandConvexity, PETSC_TRUE, PETSC_TRUE},
   {"natgrad", W2CommandNatgrad, PETSC_TRUE, PETSC_TRUE},
+  {"gan", W2CommandGan, PETSC_TRUE, PETSC_TRUE},
 };
 
 /* value is v or one element of the comma-separated list v */
@@ -199,7 +203,7 @@ int main(int argc, char **argv)
   for (size_t k = 0; k < sizeof(commands) / sizeof(commands[0]); k++)
     if (!strcmp(sub, commands[k].name)) cmd = (int)k;
   if (cmd < 0) {
-    fprintf(stderr, "w2flow: error: unknown command '%s' (known: run, info, geometry, convexity, natgrad, w2; see w2flow --help)\n", sub);
+    fprintf(stderr, "w2flow: error: unknown command '%s' (known: run, info, w2, geometry, convexity, natgrad, gan; see w2flow --help)\n", sub);
     return 2;
   }
   nargv          = (char **)calloc((size_t)argc + 1, sizeof(char *));
@@ -210,8 +214,10 @@ int main(int argc, char **argv)
   }
   {
     struct stat st;
-    if (positional && stat(positional, &st) == 0 && S_ISDIR(st.st_mode)) {
-      fprintf(stderr, "w2flow: error: %s: the %s '%s' is a directory\n", sub, commands[cmd].file_is_options ? "parameter file" : "file", positional);
+    /* a directory, a device such as /dev/zero that never ends, a pipe (PETSc reads its first bytes to
+       guess the format and the rest as the file: the options were lost) */
+    if (positional && stat(positional, &st) == 0 && !S_ISREG(st.st_mode)) {
+      fprintf(stderr, "w2flow: error: %s: the %s '%s' is %s\n", sub, commands[cmd].file_is_options ? "parameter file" : "file", positional, S_ISDIR(st.st_mode) ? "a directory" : "not a regular file");
       free(nargv);
       return 1;
     }
@@ -231,6 +237,9 @@ int main(int argc, char **argv)
   PetscCall(PetscPushErrorHandler(ErrorHandler, NULL));
   /* every HDF5 call is checked and its failure reported in one line: no HDF5 error stacks */
   H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+  /* `w2flow info RESULT.h5 | head -3`: PETSc's handler turned the closed pipe into an MPI_Abort with
+     a crash report; ignored, the writes fail quietly and a run still writes its result */
+  signal(SIGPIPE, SIG_IGN);
   {
     PetscErrorCode ierr = 0;
     if (commands[cmd].file_is_options) ierr = W2OptionsInsertParameterFile(positional, &nargc, &nargv);

@@ -1,18 +1,22 @@
 /// @file Cost of the flow's building blocks in units of one FFT pair on the same grid (docs/benchmarks.md).
 /*
   For each N (N x N periodic grid on the unit torus) this measures, within one run:
-    fft_pair      one fftw_execute of an r2c and of a c2r 2-D plan (FFTW_MEASURE, planned once); the unit
-    rhs_order1/2  one W2FlowEvaluate(flow, rho, G, NULL, &valid) of the jsd flow
-    be_<config>   one TSStep of backward Euler (jsd, order 1, analytic Jacobian, Newton + GMRES + a PC
-                  chosen by a named option set, see Configs below); the first (set-up) step is not timed
-  and prints one line per measurement: N what ranks seconds ratio reps extra. seconds is the median over
-  repeats of the time of the slowest rank (barrier before, MPI_Wtime around, max over ranks); ratio is
-  seconds / fft_pair seconds. The FFT pair is always serial FFTW on rank 0 (the other ranks wait): under
-  mpiexec the unit stays the one-rank FFT pair, so ratios of different runs compare wall-clock times.
+    fft_pair         one fftw_execute of an r2c and of a c2r 2-D plan (FFTW_MEASURE, planned once): the unit
+    rhs_order1/2     one W2FlowEvaluate(flow, rho, G, NULL, &valid) of the jsd flow toward a smooth target
+    jacobian_order1  one W2FlowJacobian into the DMDA matrix (done at every Newton iteration of a BE step)
+    be_<config>      one TSStep of backward Euler (jsd, order 1, analytic Jacobian, Newton + GMRES with the
+                     options of a named set, see Configs below); the first (set-up) step is not timed, each
+                     timed repeat redoes the same step from the same state
+  and prints one line per measurement: N what np seconds ratio reps extra. seconds is the median over
+  repeats of the time of the slowest rank (barrier before, MPI_Wtime around, max over ranks), extra holds
+  min_s (the fastest repeat: less sensitive to other load on the machine) and, for be_, the Newton and
+  GMRES iterations of the step and its mass change. ratio = seconds / fft_pair seconds. The FFT pair is
+  always serial FFTW on rank 0 (the other ranks wait): under mpiexec the unit stays the one-rank FFT
+  pair, so ratios (and seconds) of a serial and a parallel run compare wall-clock times.
 
-  Options: -bench_sizes 128,256,512,1024  -bench_what fft,rhs,be  -bench_configs hypre,gamg,mg
-           -bench_dt 1e-3  -bench_budget 1.0 (seconds of repeats per measurement)  -bench_max_repeats 51
-           -bench_be_repeats 3. Every other option (e.g. -log_view, -snes_monitor) reaches PETSc.
+  Options: -bench_sizes 128,256,512,1024  -bench_what rhs,jac,be  -bench_configs hypre,gamg,mg,...
+           -bench_dt 1e-3  -bench_budget 1.0 (seconds of repeats per fft/rhs/jac measurement)
+           -bench_max_repeats 51  -bench_be_repeats 3. Other options (-log_view, -snes_monitor) reach PETSc.
 */
 #include <fftw3.h>
 #include "grid/grid.h"
@@ -29,12 +33,19 @@ typedef struct {
 } Config;
 
 static const Config Configs[] = {
-  {"hypre", "-pc_type hypre"},                   /* the default of W2FlowCreateTS */
-  {"hypre_ew", "-pc_type hypre -snes_ksp_ew"},   /* Eisenstat-Walker inexact Newton */
-  {"hypre_pmis", "-pc_type hypre -pc_hypre_boomeramg_coarsen_type PMIS -pc_hypre_boomeramg_interp_type ext+i -pc_hypre_boomeramg_P_max 4"},
-  {"hypre_lag", "-pc_type hypre -snes_lag_preconditioner 2"},
+  {"hypre", "-pc_type hypre"}, /* the default of W2FlowCreateTS: BoomerAMG rebuilt at every Newton iteration */
+  {"hypre_lag", "-pc_type hypre -snes_lag_preconditioner 100"}, /* BoomerAMG built once per step */
+  {"hypre_ew", "-pc_type hypre -snes_ksp_ew"},                   /* Eisenstat-Walker inexact Newton */
+  {"hypre_ew_lag", "-pc_type hypre -snes_ksp_ew -snes_lag_preconditioner 100"},
+  {"hypre_rtol11", "-pc_type hypre -snes_rtol 1e-11"}, /* stops at the round-off floor one iteration earlier */
+  {"hypre_ew_lag_rtol11", "-pc_type hypre -snes_ksp_ew -snes_lag_preconditioner 100 -snes_rtol 1e-11"},
+  {"hypre_agg", "-pc_type hypre -pc_hypre_boomeramg_agg_nl 1 -pc_hypre_boomeramg_coarsen_type HMIS -pc_hypre_boomeramg_interp_type ext+i -pc_hypre_boomeramg_P_max 4"},
+  {"hypre_agg_lag", "-pc_type hypre -pc_hypre_boomeramg_agg_nl 1 -pc_hypre_boomeramg_coarsen_type HMIS -pc_hypre_boomeramg_interp_type ext+i -pc_hypre_boomeramg_P_max 4 -snes_lag_preconditioner 100"},
   {"gamg", "-pc_type gamg -pc_gamg_sym_graph true"},
-  {"mg", "-pc_type mg -pc_mg_galerkin pmat -mg_levels_ksp_type richardson -mg_levels_pc_type sor"}, /* levels: set from N */
+  {"gamg_lag", "-pc_type gamg -pc_gamg_sym_graph true -snes_lag_preconditioner 100"},
+  /* geometric multigrid on the DMDA hierarchy with Galerkin coarse operators; levels set from N */
+  {"mg", "-pc_type mg -pc_mg_galerkin pmat -mg_levels_ksp_type richardson -mg_levels_pc_type sor"},
+  {"mg_lag", "-pc_type mg -pc_mg_galerkin pmat -mg_levels_ksp_type richardson -mg_levels_pc_type sor -snes_lag_preconditioner 100"},
   {"bjacobi_ilu", "-pc_type bjacobi -sub_pc_type ilu"},
 };
 
@@ -103,7 +114,7 @@ static double MaxOverRanks(const Bench *B, double t)
 static void PrintRow(const Bench *B, PetscInt N, const char *what, double seconds, double unit, PetscInt reps, const char *extra)
 {
   if (B->rank == 0) {
-    printf("%6d %-20s %3d %12.6e %10.3f %5d %s\n", (int)N, what, (int)B->size, seconds, seconds / unit, (int)reps, extra && extra[0] ? extra : "-");
+    printf("%6d %-24s %3d %12.6e %10.3f %5d %s\n", (int)N, what, (int)B->size, seconds, seconds / unit, (int)reps, extra && extra[0] ? extra : "-");
     fflush(stdout);
   }
 }
@@ -151,7 +162,7 @@ static PetscErrorCode FFTPair(const Bench *B, PetscInt N, double *median)
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode BenchRHS(const Bench *B, PetscInt N, PetscInt order, W2Divergence *div, double unit)
+static PetscErrorCode BenchRHS(const Bench *B, PetscInt N, PetscInt order, W2Divergence *div, PetscBool with_rhs, PetscBool with_jacobian, double unit)
 {
   const PetscInt  Ns[2] = {N, N};
   const PetscReal L[2]  = {1.0, 1.0};
@@ -172,7 +183,7 @@ static PetscErrorCode BenchRHS(const Bench *B, PetscInt N, PetscInt order, W2Div
   PetscCall(W2FlowCreate(g, div, q, order, &flow));
   for (PetscInt w = 0; w < 2; w++) PetscCall(W2FlowEvaluate(flow, rho, G, NULL, &valid));
   PetscCheck(valid, B->comm, PETSC_ERR_PLIB, "the benchmark density is outside the domain");
-  while (reps < MAX_REPEATS && (reps < 5 || (total < B->budget && reps < B->max_repeats))) {
+  while (with_rhs && reps < MAX_REPEATS && (reps < 5 || (total < B->budget && reps < B->max_repeats))) {
     double t0;
     PetscCallMPI(MPI_Barrier(B->comm));
     t0 = Now();
@@ -180,10 +191,32 @@ static PetscErrorCode BenchRHS(const Bench *B, PetscInt N, PetscInt order, W2Div
     t[reps] = MaxOverRanks(B, Now() - t0);
     total += t[reps++];
   }
-  PetscCall(PetscSNPrintf(what, sizeof(what), "rhs_order%d", (int)order));
-  med = Median(t, reps);
-  PetscCall(PetscSNPrintf(extra, sizeof(extra), "jsd,min_s=%.4e", t[0]));
-  PrintRow(B, N, what, med, unit, reps, extra);
+  if (with_rhs) {
+    PetscCall(PetscSNPrintf(what, sizeof(what), "rhs_order%d", (int)order));
+    med = Median(t, reps);
+    PetscCall(PetscSNPrintf(extra, sizeof(extra), "jsd,min_s=%.4e", t[0]));
+    PrintRow(B, N, what, med, unit, reps, extra);
+  }
+  if (with_jacobian) {
+    /* the analytic first-order Jacobian into the DMDA matrix (as in every Newton iteration of the BE step) */
+    Mat J;
+    PetscCall(DMCreateMatrix(g->da, &J));
+    PetscCall(W2FlowJacobian(flow, rho, J));
+    reps  = 0;
+    total = 0;
+    while (reps < MAX_REPEATS && (reps < 5 || (total < B->budget && reps < B->max_repeats))) {
+      double t0;
+      PetscCallMPI(MPI_Barrier(B->comm));
+      t0 = Now();
+      PetscCall(W2FlowJacobian(flow, rho, J));
+      t[reps] = MaxOverRanks(B, Now() - t0);
+      total += t[reps++];
+    }
+    med = Median(t, reps);
+    PetscCall(PetscSNPrintf(extra, sizeof(extra), "jsd,min_s=%.4e", t[0]));
+    PrintRow(B, N, "jacobian_order1", med, unit, reps, extra);
+    PetscCall(MatDestroy(&J));
+  }
   PetscCall(W2FlowDestroy(&flow));
   PetscCall(VecDestroy(&G));
   PetscCall(VecDestroy(&q));
@@ -224,8 +257,9 @@ static PetscErrorCode BenchBE(const Bench *B, PetscInt N, const Config *cfg, W2D
   Vec             rho0, q, X;
   TS              ts;
   SNES            snes;
-  double          t[MAX_REPEATS], first = 0;
+  double          t[MAX_REPEATS], first = 0, med, med_min;
   PetscInt        nmax = 0, lmax = 0, failed = 0;
+  PetscReal       dmass = 0;
   char            what[64], extra[256], opts[512], dtbuf[32], levels[64] = "";
 
   PetscFunctionBeginUser;
@@ -235,7 +269,7 @@ static PetscErrorCode BenchBE(const Bench *B, PetscInt N, const Config *cfg, W2D
   PetscCall(VecDuplicate(rho0, &X));
   PetscCall(FillDensities(g, rho0, q));
   PetscCall(W2FlowCreate(g, div, q, 1, &flow));
-  if (!strcmp(cfg->name, "mg")) {
+  if (!strncmp(cfg->name, "mg", 2)) {
     PetscInt nl = 1;
     while ((N >> nl) >= 16 && (N >> nl) % 2 == 0) nl++; /* coarsest grid 8 x 8 .. 16 x 16 */
     PetscCall(PetscSNPrintf(levels, sizeof(levels), " -pc_mg_levels %d", (int)nl));
@@ -270,13 +304,22 @@ static PetscErrorCode BenchBE(const Bench *B, PetscInt N, const Config *cfg, W2D
       continue;
     }
     t[r] = t0;
+    if (r == 0) {
+      /* mass change of the step: exact mass needs Newton converged to round-off */
+      PetscReal m0, m1;
+      PetscCall(VecSum(rho0, &m0));
+      PetscCall(VecSum(X, &m1));
+      dmass = PetscAbsReal(m1 - m0) * g->dV;
+    }
     nmax = PetscMax(nmax, it);
     lmax = PetscMax(lmax, lit);
   }
+  med     = Median(t, repeats); /* sorts t */
+  med_min = t[0];
   /* Newton and GMRES iterations of one step (the largest over the repeats, which redo the same step) */
-  PetscCall(PetscSNPrintf(extra, sizeof(extra), "newton=%d,linear=%d,first_step_s=%.3f,rejected=%d,failed=%d,dt=%g", (int)nmax, (int)lmax, first, (int)flow->rejected_stages, (int)failed, (double)dt));
+  PetscCall(PetscSNPrintf(extra, sizeof(extra), "newton=%d,linear=%d,min_s=%.4e,first_step_s=%.3f,rejected=%d,failed=%d,dmass=%.1e,dt=%g", (int)nmax, (int)lmax, med_min, first, (int)flow->rejected_stages, (int)failed, (double)dmass, (double)dt));
   PetscCall(PetscSNPrintf(what, sizeof(what), "be_%s", cfg->name));
-  PrintRow(B, N, what, Median(t, repeats), unit, repeats, extra);
+  PrintRow(B, N, what, med, unit, repeats, extra);
   PetscCall(TSDestroy(&ts));
   PetscCall(W2FlowDestroy(&flow));
   PetscCall(VecDestroy(&X));
@@ -292,21 +335,22 @@ int main(int argc, char **argv)
   PetscInt      sizes[MAX_SIZES] = {128, 256, 512, 1024}, nsizes = MAX_SIZES, nconf = MAX_CONFIGS, nwhat = 8, be_repeats = 3;
   char         *conf[MAX_CONFIGS], *what[8];
   PetscReal     dt = 1e-3, budget = 1.0;
-  PetscBool     set_conf, set_what, do_fft = PETSC_TRUE, do_rhs = PETSC_TRUE, do_be = PETSC_TRUE;
+  PetscBool     set_sizes, set_conf, set_what, do_rhs = PETSC_TRUE, do_jac = PETSC_TRUE, do_be = PETSC_TRUE;
   W2Divergence *div;
 
   PetscCall(PetscInitialize(&argc, &argv, NULL, "bench_flow: flow costs in FFT pairs (docs/benchmarks.md)"));
   PetscCallMPI(MPI_Comm_size(B.comm, &B.size));
   PetscCallMPI(MPI_Comm_rank(B.comm, &B.rank));
   PetscOptionsBegin(B.comm, "bench_", "bench_flow", NULL);
-  PetscCall(PetscOptionsIntArray("-sizes", "Grid sizes N (N x N)", NULL, sizes, &nsizes, NULL));
-  PetscCall(PetscOptionsStringArray("-configs", "Backward-Euler option sets (hypre, hypre_ew, hypre_pmis, hypre_lag, gamg, mg, bjacobi_ilu)", NULL, conf, &nconf, &set_conf));
-  PetscCall(PetscOptionsStringArray("-what", "Measurements: fft, rhs, be", NULL, what, &nwhat, &set_what));
+  PetscCall(PetscOptionsIntArray("-sizes", "Grid sizes N (N x N)", NULL, sizes, &nsizes, &set_sizes));
+  PetscCall(PetscOptionsStringArray("-configs", "Backward-Euler option sets (see Configs in bench_flow.c)", NULL, conf, &nconf, &set_conf));
+  PetscCall(PetscOptionsStringArray("-what", "Measurements: rhs, jac, be (the FFT pair is always measured)", NULL, what, &nwhat, &set_what));
   PetscCall(PetscOptionsReal("-dt", "Backward-Euler step", NULL, dt, &dt, NULL));
   PetscCall(PetscOptionsReal("-budget", "Seconds of repeats per fft/rhs measurement (at least 5 repeats)", NULL, budget, &budget, NULL));
   PetscCall(PetscOptionsInt("-max_repeats", "Most repeats of one fft/rhs measurement", NULL, B.max_repeats, &B.max_repeats, NULL));
   PetscCall(PetscOptionsInt("-be_repeats", "Timed backward-Euler steps (after one untimed set-up step)", NULL, be_repeats, &be_repeats, NULL));
   PetscOptionsEnd();
+  if (!set_sizes) nsizes = 4; /* the defaults above */
   B.budget = budget;
   B.max_repeats = PetscMin(PetscMax(B.max_repeats, 5), MAX_REPEATS);
   PetscCheck(be_repeats >= 1 && be_repeats <= MAX_REPEATS, B.comm, PETSC_ERR_USER_INPUT, "-bench_be_repeats must lie in [1, %d]", MAX_REPEATS);
@@ -315,15 +359,15 @@ int main(int argc, char **argv)
     PetscCall(PetscStrallocpy("hypre", &conf[0]));
   }
   if (set_what) {
-    do_fft = do_rhs = do_be = PETSC_FALSE;
+    do_rhs = do_jac = do_be = PETSC_FALSE;
     for (PetscInt k = 0; k < nwhat; k++) {
-      PetscBool f, r, b;
-      PetscCall(PetscStrcmp(what[k], "fft", &f));
+      PetscBool r, j, b;
       PetscCall(PetscStrcmp(what[k], "rhs", &r));
+      PetscCall(PetscStrcmp(what[k], "jac", &j));
       PetscCall(PetscStrcmp(what[k], "be", &b));
-      PetscCheck(f || r || b, B.comm, PETSC_ERR_USER_INPUT, "-bench_what: unknown measurement %s (fft, rhs, be)", what[k]);
-      do_fft = (PetscBool)(do_fft || f);
+      PetscCheck(r || j || b, B.comm, PETSC_ERR_USER_INPUT, "-bench_what: unknown measurement %s (rhs, jac, be; the FFT pair is always measured)", what[k]);
       do_rhs = (PetscBool)(do_rhs || r);
+      do_jac = (PetscBool)(do_jac || j);
       do_be  = (PetscBool)(do_be || b);
       PetscCall(PetscFree(what[k]));
     }
@@ -332,7 +376,7 @@ int main(int argc, char **argv)
   if (B.rank == 0) {
     printf("# bench_flow: jsd flow costs in units of one serial FFTW r2c+c2r pair (FFTW_MEASURE) on the same N x N grid\n");
     printf("# seconds: median over reps of the slowest rank; ratio = seconds / fft_pair seconds of the same N in this run\n");
-    printf("%6s %-20s %3s %12s %10s %5s %s\n", "N", "what", "np", "seconds", "ratio", "reps", "extra");
+    printf("%6s %-24s %3s %12s %10s %5s %s\n", "N", "what", "np", "seconds", "ratio", "reps", "extra");
   }
   for (PetscInt s = 0; s < nsizes; s++) {
     const PetscInt N = sizes[s];
@@ -340,9 +384,8 @@ int main(int argc, char **argv)
     PetscCheck(N >= 8, B.comm, PETSC_ERR_USER_INPUT, "-bench_sizes: N must be at least 8, got %d", (int)N);
     /* always measured: it is the unit of every ratio */
     PetscCall(FFTPair(&B, N, &unit));
-    (void)do_fft;
-    if (do_rhs)
-      for (PetscInt order = 1; order <= 2; order++) PetscCall(BenchRHS(&B, N, order, div, unit));
+    if (do_rhs || do_jac)
+      for (PetscInt order = 1; order <= (do_rhs ? 2 : 1); order++) PetscCall(BenchRHS(&B, N, order, div, do_rhs, (PetscBool)(do_jac && order == 1), unit));
     if (do_be)
       for (PetscInt c = 0; c < nconf; c++) {
         const Config *cfg = NULL;

@@ -1,5 +1,6 @@
 /// @file Named density profiles on the grid (initial densities and targets), expressions and HDF5 inputs.
 #pragma once
+#include <hdf5.h>
 #include "grid/grid.h"
 
 /* A profile fills v (owned cells) from options under its prefix, e.g. -init_sigma. */
@@ -20,6 +21,11 @@ PetscReal W2Barenblatt(PetscInt dim, PetscReal t, PetscReal r2);
 /* Read dataset of file (2-D [Ny][Nx], 1-D [Nx], optionally with a leading time axis, of which
    step is taken; step < 0: the last) into the owned cells of v. */
 PetscErrorCode W2ReadGridDataset(const W2Grid *grid, const char file[], const char dataset[], PetscInt step, const char option[], Vec v);
+
+/* 1 when the storage of dataset d of file f cannot hold what the selection start, count (rank
+   entries each) reads: a chunk or contiguous block outside the file or of the wrong size, compact
+   data too short, a virtual dataset. HDF5 1.10 would read past its buffers. */
+int W2H5StorageDamaged(hid_t f, hid_t d, int rank, const hsize_t start[], const hsize_t count[]);
 
 /* the registered profiles */
 PetscErrorCode W2Profile_Uniform(const W2Grid *, const char[], Vec);

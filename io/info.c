@@ -1,6 +1,7 @@
 /// @file Summary of a result file: what ran, the grid, the steps, and the energy balance.
 #include <hdf5.h>
 #include "io/info.h"
+#include "grid/profile.h" /* W2H5StorageDamaged */
 
 static void ReadStringAttribute(hid_t file, const char name[], char *buf, size_t len)
 {
@@ -9,6 +10,17 @@ static void ReadStringAttribute(hid_t file, const char name[], char *buf, size_t
   if (H5Aexists(file, name) <= 0) return;
   attr = H5Aopen(file, name, H5P_DEFAULT);
   type = H5Aget_type(attr);
+  {
+    /* one string only: H5Aread writes every element of an array attribute into the buffer */
+    hid_t    space = H5Aget_space(attr);
+    hssize_t n     = space >= 0 ? H5Sget_simple_extent_npoints(space) : -1;
+    if (space >= 0) H5Sclose(space);
+    if (n != 1) {
+      if (type >= 0) H5Tclose(type);
+      if (attr >= 0) H5Aclose(attr);
+      return;
+    }
+  }
   if (H5Tget_class(type) == H5T_STRING) {
     if (H5Tis_variable_str(type) > 0) {
       char *s = NULL;
@@ -33,16 +45,23 @@ static void ReadStringAttribute(hid_t file, const char name[], char *buf, size_t
   H5Aclose(attr);
 }
 
-/* first and last entries of a 1-D dataset of doubles; n = 0 when absent */
-static void ReadEnds(hid_t file, const char path[], hsize_t *n, double *first, double *last)
+/* first and last entries of a 1-D dataset of doubles; n = 0 when absent; the path when its storage is
+   damaged (HDF5 would read past its buffers), else NULL */
+static const char *ReadEnds(hid_t file, const char path[], hsize_t *n, double *first, double *last)
 {
   hid_t   set, space, mem;
-  hsize_t one = 1, at;
+  hsize_t one = 1, at, zero = 0;
   *n = 0;
-  if (H5Lexists(file, path, H5P_DEFAULT) <= 0) return;
+  if (H5Lexists(file, path, H5P_DEFAULT) <= 0) return NULL;
   set   = H5Dopen2(file, path, H5P_DEFAULT);
   space = H5Dget_space(set);
   if (H5Sget_simple_extent_ndims(space) == 1) H5Sget_simple_extent_dims(space, n, NULL);
+  if (*n && W2H5StorageDamaged(file, set, 1, &zero, n)) {
+    *n = 0;
+    H5Sclose(space);
+    H5Dclose(set);
+    return path;
+  }
   mem = H5Screate_simple(1, &one, NULL);
   if (*n) {
     at = 0;
@@ -55,6 +74,7 @@ static void ReadEnds(hid_t file, const char path[], hsize_t *n, double *first, d
   H5Sclose(mem);
   H5Sclose(space);
   H5Dclose(set);
+  return NULL;
 }
 
 PetscErrorCode W2CommandInfo(MPI_Comm comm, const char path[])
@@ -79,13 +99,17 @@ PetscErrorCode W2CommandInfo(MPI_Comm comm, const char path[])
   ReadStringAttribute(file, "method", method, sizeof(method));
   ReadStringAttribute(file, "initial", init, sizeof(init));
   ReadStringAttribute(file, "target", target, sizeof(target));
-  ReadEnds(file, "/fields/time", &nt, &t0, &t1);
-  ReadEnds(file, "/diagnostics/energy", &nd, &e0, &e1);
-  ReadEnds(file, "/diagnostics/mass", &nd, &m0, &m1);
-  ReadEnds(file, "/diagnostics/edi_residual", &nd, &r0, &r1);
-  ReadEnds(file, "/diagnostics/edi_relative", &nd, &q0, &q1);
-  ReadEnds(file, "/diagnostics/min_rho", &nd, &lo0, &lo1);
-  H5Fclose(file);
+  {
+    const char *damaged[6];
+    damaged[0] = ReadEnds(file, "/fields/time", &nt, &t0, &t1);
+    damaged[1] = ReadEnds(file, "/diagnostics/energy", &nd, &e0, &e1);
+    damaged[2] = ReadEnds(file, "/diagnostics/mass", &nd, &m0, &m1);
+    damaged[3] = ReadEnds(file, "/diagnostics/edi_residual", &nd, &r0, &r1);
+    damaged[4] = ReadEnds(file, "/diagnostics/edi_relative", &nd, &q0, &q1);
+    damaged[5] = ReadEnds(file, "/diagnostics/min_rho", &nd, &lo0, &lo1);
+    H5Fclose(file);
+    for (int k = 0; k < 6; k++) PetscCheck(!damaged[k], comm, PETSC_ERR_FILE_READ, "info: '%s' is damaged: the storage of %s does not match its shape", path, damaged[k]);
+  }
   PetscCheck(version[0], comm, PETSC_ERR_FILE_UNEXPECTED, "info: '%s' is not a w2flow result (no w2flow_version attribute)", path);
   PetscCall(PetscPrintf(comm, "%s: w2flow %s result\n", path, version));
   PetscCall(PetscPrintf(comm, "  divergence  %s\n  grid        %s\n  method      %s\n  initial     %s\n  target      %s\n", div, grid, method, init, target));

@@ -10,4 +10,9 @@ PetscErrorCode W2OptionsRecorded(PetscInt *n, const char ***names, const char **
 /* Error listing the options set but never read. early: skip options PETSc reads only after set-up
    (viewers, logging, multigrid levels); the final check at exit takes none out. */
 PetscErrorCode W2OptionsCheckUnused(MPI_Comm comm, PetscBool early);
+/* Before `run` allocates anything: the grid (-grid_Nx, -grid_Ny) must fit PETSc's index range, split
+   among the ranks with at least the stencil width (-flow_order) of cells per rank and axis, and, at an
+   estimated peak of bytes per cell for the stepper (-ts_type), fit the memory the ranks' nodes have
+   available (MemAvailable, cgroup limit) and ulimit -v. Errors name the sizes: no OOM kill, no hang. */
+PetscErrorCode W2OptionsCheckRunResources(MPI_Comm comm);
 PetscErrorCode W2OptionsFinalize(void);
