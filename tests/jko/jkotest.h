@@ -1,20 +1,11 @@
 /// @file Test helpers for jko/: checks that print their measured numbers and reason, densities on a grid, L1 distances.
 #pragma once
+#include "tests/w2check.h"
 #include <petscdmda.h>
 #include "grid/grid.h"
 #include "divergences/divergence.h"
 #include "jko/jko.h"
 
-/* Each check prints its measured numbers and its reason; the test fails if any check fails. */
-static int w2_failures = 0;
-#define W2_CHECK(cond, ...) \
-  do { \
-    PetscBool ok_ = (PetscBool)(cond); \
-    PetscCall(PetscPrintf(PETSC_COMM_WORLD, "%s: ", ok_ ? "pass" : "FAIL")); \
-    PetscCall(PetscPrintf(PETSC_COMM_WORLD, __VA_ARGS__)); \
-    PetscCall(PetscPrintf(PETSC_COMM_WORLD, "\n")); \
-    if (!ok_) w2_failures++; \
-  } while (0)
 
 typedef PetscReal (*W2TestDensity)(PetscReal x, PetscReal y, void *ctx);
 

@@ -1,18 +1,9 @@
 /// @file Test helpers: run a flow problem from an options string and collect what the theorems constrain.
 #pragma once
+#include "tests/w2check.h"
 #include <petscts.h>
 #include "solver/problem.h"
 
-/* Each check prints its measured numbers and its reason; the test fails if any check fails. */
-static int w2_failures = 0;
-#define W2_CHECK(cond, ...) \
-  do { \
-    PetscBool ok_ = (PetscBool)(cond); \
-    PetscCall(PetscPrintf(PETSC_COMM_WORLD, "%s: ", ok_ ? "pass" : "FAIL")); \
-    PetscCall(PetscPrintf(PETSC_COMM_WORLD, __VA_ARGS__)); \
-    PetscCall(PetscPrintf(PETSC_COMM_WORLD, "\n")); \
-    if (!ok_) w2_failures++; \
-  } while (0)
 
 typedef struct {
   PetscReal E0, E, dissipated, edi, edi_relative;
