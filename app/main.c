@@ -246,12 +246,14 @@ int main(int argc, char **argv)
     if (!ierr) ierr = commands[cmd].fn(PETSC_COMM_WORLD, positional);
     if (ierr) {
       /* the failing command has already said why; leave MPI in order */
+      PetscCall(PetscPopErrorHandler());
       PetscCall(W2OptionsFinalize());
       free(nargv);
       PetscCall(PetscFinalize());
       return 1;
     }
   }
+  PetscCall(PetscPopErrorHandler());
   PetscCall(W2OptionsFinalize());
   PetscCall(PetscFinalize());
   free(nargv);

@@ -11,11 +11,21 @@ PetscErrorCode W2DivergenceRegister(const char name[], W2DivergenceCtor ctor)
   PetscFunctionReturn(0);
 }
 
+/* the registry lives until PetscFinalize */
+static PetscErrorCode W2DivergenceFinalizePackage(void)
+{
+  PetscFunctionBeginUser;
+  PetscCall(PetscFunctionListDestroy(&W2DivergenceFunctions));
+  W2DivergenceRegistered = PETSC_FALSE;
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode W2DivergenceRegisterAll(void)
 {
   PetscFunctionBeginUser;
   if (W2DivergenceRegistered) PetscFunctionReturn(0);
   W2DivergenceRegistered = PETSC_TRUE;
+  PetscCall(PetscRegisterFinalize(W2DivergenceFinalizePackage));
   PetscCall(W2DivergenceRegister("kl", W2DivergenceCreate_KL));
   PetscCall(W2DivergenceRegister("reverse_kl", W2DivergenceCreate_ReverseKL));
   PetscCall(W2DivergenceRegister("chi2", W2DivergenceCreate_Chi2));

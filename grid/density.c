@@ -13,11 +13,21 @@ PetscErrorCode W2ProfileRegister(const char name[], W2ProfileFn fn)
   PetscFunctionReturn(0);
 }
 
+/* the registry lives until PetscFinalize */
+static PetscErrorCode W2ProfileFinalizePackage(void)
+{
+  PetscFunctionBeginUser;
+  PetscCall(PetscFunctionListDestroy(&W2Profiles));
+  W2ProfilesRegistered = PETSC_FALSE;
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode W2ProfileRegisterAll(void)
 {
   PetscFunctionBeginUser;
   if (W2ProfilesRegistered) PetscFunctionReturn(0);
   W2ProfilesRegistered = PETSC_TRUE;
+  PetscCall(PetscRegisterFinalize(W2ProfileFinalizePackage));
   PetscCall(W2ProfileRegister("uniform", W2Profile_Uniform));
   PetscCall(W2ProfileRegister("gaussian", W2Profile_Gaussian));
   PetscCall(W2ProfileRegister("mixture", W2Profile_Mixture));
