@@ -43,8 +43,8 @@ static PetscErrorCode CheckOutputDirectory(MPI_Comm comm)
   PetscCall(PetscOptionsGetString(NULL, NULL, "-output", base, sizeof(base), &set));
   if (!set || !base[0]) PetscFunctionReturn(0); /* the default base, or W2OutputCheckTarget's error */
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
-  PetscCall(PetscStrncpy(dir, base, sizeof(dir)));
-  PetscCall(PetscStrncpy(dir, dirname(dir), sizeof(dir)));
+  PetscCall(PetscStrncpy(probe, base, sizeof(probe))); /* dirname() works in place, returns a part */
+  PetscCall(PetscStrncpy(dir, dirname(probe), sizeof(dir)));
   if (rank == 0) {
     struct stat st;
     if (stat(dir, &st)) status = -1;
