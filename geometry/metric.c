@@ -1,5 +1,6 @@
 /// @file The exact Otto pull-back metric (elliptic solves on the periodic DMDA), its 1-D closed form, and Gauss-Newton metrics.
 #include "geometry/metric.h"
+#include <petscblaslapack.h>
 
 PetscErrorCode W2MetricCreate(const W2Grid *g, W2Metric **mm)
 {
@@ -222,71 +223,36 @@ PetscErrorCode W2MetricGaussNewtonExact(W2Family fam, const PetscReal th[], Pets
   PetscFunctionReturn(0);
 }
 
-/* cyclic Jacobi rotations (no LAPACK on the link line; n is small): converges quadratically to the eigenvalues */
+/* LAPACK dsyev, eigenvalues only; returned in ascending order */
 PetscErrorCode W2SymEigenvalues(PetscInt n, const PetscReal A[], PetscReal eig[])
 {
-  PetscReal a[W2_FAMILY_MAX_PARAMS * W2_FAMILY_MAX_PARAMS];
+  PetscReal    a[W2_FAMILY_MAX_PARAMS * W2_FAMILY_MAX_PARAMS], work[8 * W2_FAMILY_MAX_PARAMS];
+  PetscBLASInt bn, lwork = 8 * W2_FAMILY_MAX_PARAMS, info;
 
   PetscFunctionBeginUser;
+  PetscCheck(n >= 1 && n <= W2_FAMILY_MAX_PARAMS, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "matrix size %" PetscInt_FMT " outside 1..%d", n, W2_FAMILY_MAX_PARAMS);
+  PetscCall(PetscBLASIntCast(n, &bn));
   PetscCall(PetscArraycpy(a, A, n * n));
-  for (int sweep = 0; sweep < 100; sweep++) {
-    PetscReal off = 0, tot = 0;
-    for (PetscInt p = 0; p < n; p++)
-      for (PetscInt q = 0; q < n; q++) {
-        tot += a[p * n + q] * a[p * n + q];
-        if (p != q) off += a[p * n + q] * a[p * n + q];
-      }
-    if (off <= 1e-30 * tot || off == 0) break;
-    for (PetscInt p = 0; p < n; p++)
-      for (PetscInt q = p + 1; q < n; q++) {
-        const PetscReal apq = a[p * n + q];
-        PetscReal       theta, t, c, s;
-        if (apq == 0) continue;
-        theta = (a[q * n + q] - a[p * n + p]) / (2 * apq);
-        t     = (theta >= 0 ? 1.0 : -1.0) / (PetscAbsReal(theta) + PetscSqrtReal(theta * theta + 1));
-        c     = 1 / PetscSqrtReal(t * t + 1);
-        s     = t * c;
-        for (PetscInt k = 0; k < n; k++) { /* columns p, q */
-          const PetscReal akp = a[k * n + p], akq = a[k * n + q];
-          a[k * n + p] = c * akp - s * akq;
-          a[k * n + q] = s * akp + c * akq;
-        }
-        for (PetscInt k = 0; k < n; k++) { /* rows p, q */
-          const PetscReal apk = a[p * n + k], aqk = a[q * n + k];
-          a[p * n + k] = c * apk - s * aqk;
-          a[q * n + k] = s * apk + c * aqk;
-        }
-      }
-  }
-  for (PetscInt i = 0; i < n; i++) eig[i] = a[i * n + i];
-  PetscCall(PetscSortReal(n, eig));
+  PetscCallBLAS("LAPACKsyev", LAPACKsyev_("N", "L", &bn, a, &bn, eig, work, &lwork, &info));
+  PetscCheck(info == 0, PETSC_COMM_SELF, PETSC_ERR_LIB, "LAPACK dsyev failed (info %d)", (int)info);
   PetscFunctionReturn(0);
 }
 
+/* (A + lambda I) x = b by LAPACK Cholesky (dpotrf + dpotrs); A symmetric, n small */
 PetscErrorCode W2SymSolve(PetscInt n, const PetscReal A[], PetscReal lambda, const PetscReal b[], PetscReal x[])
 {
-  PetscReal l[W2_FAMILY_MAX_PARAMS * W2_FAMILY_MAX_PARAMS];
+  PetscReal    l[W2_FAMILY_MAX_PARAMS * W2_FAMILY_MAX_PARAMS];
+  PetscBLASInt bn, one = 1, info;
 
   PetscFunctionBeginUser;
-  /* Cholesky A + lambda I = L L^T, then two triangular solves */
-  for (PetscInt i = 0; i < n; i++)
-    for (PetscInt j = 0; j <= i; j++) {
-      PetscReal s = A[i * n + j] + (i == j ? lambda : 0);
-      for (PetscInt k = 0; k < j; k++) s -= l[i * n + k] * l[j * n + k];
-      if (i == j) {
-        PetscCheck(s > 0, PETSC_COMM_SELF, PETSC_ERR_MAT_CH_ZRPVT, "metric not positive definite (pivot %g at %" PetscInt_FMT "): add damping", (double)s, i);
-        l[i * n + i] = PetscSqrtReal(s);
-      } else l[i * n + j] = s / l[j * n + j];
-    }
-  for (PetscInt i = 0; i < n; i++) {
-    PetscReal s = b[i];
-    for (PetscInt k = 0; k < i; k++) s -= l[i * n + k] * x[k];
-    x[i] = s / l[i * n + i];
-  }
-  for (PetscInt i = n - 1; i >= 0; i--) {
-    PetscReal s = x[i];
-    for (PetscInt k = i + 1; k < n; k++) s -= l[k * n + i] * x[k];
-    x[i] = s / l[i * n + i];
-  }
+  PetscCheck(n >= 1 && n <= W2_FAMILY_MAX_PARAMS, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "matrix size %" PetscInt_FMT " outside 1..%d", n, W2_FAMILY_MAX_PARAMS);
+  PetscCall(PetscBLASIntCast(n, &bn));
+  PetscCall(PetscArraycpy(l, A, n * n));
+  for (PetscInt i = 0; i < n; i++) l[i * n + i] += lambda;
+  PetscCall(PetscArraycpy(x, b, n));
+  PetscCallBLAS("LAPACKpotrf", LAPACKpotrf_("L", &bn, l, &bn, &info));
+  PetscCheck(info == 0, PETSC_COMM_SELF, PETSC_ERR_MAT_CH_ZRPVT, "metric not positive definite (leading minor %d): add damping", (int)info);
+  PetscCallBLAS("LAPACKpotrs", LAPACKpotrs_("L", &bn, &one, l, &bn, x, &bn, &info));
+  PetscCheck(info == 0, PETSC_COMM_SELF, PETSC_ERR_LIB, "LAPACK dpotrs failed (info %d)", (int)info);
   PetscFunctionReturn(0);
 }
