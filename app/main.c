@@ -1,8 +1,7 @@
 /// @file The w2flow command: parse the subcommand and the parameter file, then dispatch.
-#define _XOPEN_SOURCE 700 /* mkstemp */
+#define _XOPEN_SOURCE 700 /* stat, S_ISREG */
 #include <errno.h>
 #include <hdf5.h>
-#include <libgen.h>
 #include <petscsys.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -11,6 +10,7 @@
 #include "geometry/commands.h"
 #include "io/info.h"
 #include "io/options.h"
+#include "io/output.h"
 #include "solver/run.h"
 #include "jko/jko.h"
 #include "w2version.h"
@@ -30,43 +30,6 @@ static const char usage[] =
 
 typedef PetscErrorCode (*Command)(MPI_Comm, const char *);
 
-/* -output DIR/BASE: DIR must exist and take new files, or the run would fail only after set-up (and
-   as root, access() says yes to read-only places such as /proc: try to create a file there) */
-static PetscErrorCode CheckOutputDirectory(MPI_Comm comm)
-{
-  char        base[PETSC_MAX_PATH_LEN] = "", dir[PETSC_MAX_PATH_LEN], probe[PETSC_MAX_PATH_LEN + 32];
-  PetscBool   set;
-  PetscMPIInt rank;
-  int         status = 0; /* 0 ok, -1 missing, -2 not a directory, else errno of the probe */
-
-  PetscFunctionBeginUser;
-  PetscCall(PetscOptionsGetString(NULL, NULL, "-output", base, sizeof(base), &set));
-  if (!set || !base[0]) PetscFunctionReturn(0); /* the default base, or W2OutputCheckTarget's error */
-  PetscCallMPI(MPI_Comm_rank(comm, &rank));
-  PetscCall(PetscStrncpy(probe, base, sizeof(probe))); /* dirname() works in place, returns a part */
-  PetscCall(PetscStrncpy(dir, dirname(probe), sizeof(dir)));
-  if (rank == 0) {
-    struct stat st;
-    if (stat(dir, &st)) status = -1;
-    else if (!S_ISDIR(st.st_mode)) status = -2;
-    else {
-      int fd;
-      PetscCall(PetscSNPrintf(probe, sizeof(probe), "%s/.w2flow-probe-XXXXXX", dir));
-      fd = mkstemp(probe);
-      if (fd < 0) status = errno ? errno : EACCES;
-      else {
-        close(fd);
-        unlink(probe);
-      }
-    }
-  }
-  PetscCallMPI(MPI_Bcast(&status, 1, MPI_INT, 0, comm));
-  PetscCheck(status != -1, comm, PETSC_ERR_FILE_OPEN, "-output %s: the directory '%s' does not exist", base, dir);
-  PetscCheck(status != -2, comm, PETSC_ERR_FILE_OPEN, "-output %s: '%s' is not a directory", base, dir);
-  PetscCheck(!status, comm, PETSC_ERR_FILE_OPEN, "-output %s: cannot create files in '%s' (%s)", base, dir, strerror(status));
-  PetscFunctionReturn(0);
-}
-
 static PetscErrorCode Run(MPI_Comm comm, const char *arg)
 {
   PetscBool help;
@@ -76,7 +39,7 @@ static PetscErrorCode Run(MPI_Comm comm, const char *arg)
   PetscCall(PetscOptionsHasHelp(NULL, &help));
   if (!help) {
     /* before anything is allocated or written */
-    PetscCall(CheckOutputDirectory(comm));
+    PetscCall(W2OutputCheckDirectory(comm, NULL)); /* before the resource checks: a wrong path is the likelier mistake */
     PetscCall(W2OptionsCheckRunResources(comm));
   }
   PetscCall(W2CommandRun(comm));

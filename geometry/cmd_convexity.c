@@ -43,7 +43,7 @@ PetscErrorCode W2CommandConvexity(MPI_Comm comm, const char *file)
     PetscCall(W2DivergenceDestroy(&div));
   }
   if (help) goto cleanup;
-  if (!overwrite) PetscCall(W2OutputCheckTarget(comm, output, PETSC_FALSE));
+  PetscCall(W2OutputCheckTarget(comm, output, overwrite));
   PetscCall(W2OptionsCheckUnused(comm, PETSC_TRUE));
   PetscCall(PetscSNPrintf(h5, sizeof(h5), "%s.h5", output));
   PetscCall(PetscViewerHDF5Open(comm, h5, FILE_MODE_WRITE, &v));

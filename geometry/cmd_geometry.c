@@ -65,7 +65,7 @@ PetscErrorCode W2CommandGeometry(MPI_Comm comm, const char *file)
   n = fam->n;
   PetscCheck(pair[0] >= 0 && pair[0] < n && pair[1] >= 0 && pair[1] < n, comm, PETSC_ERR_USER_INPUT, "-geometry_plane indices must lie in [0, %" PetscInt_FMT ")", n);
   if (help) goto cleanup;
-  if (!overwrite) PetscCall(W2OutputCheckTarget(comm, output, PETSC_FALSE));
+  PetscCall(W2OutputCheckTarget(comm, output, overwrite));
   PetscCall(W2OptionsCheckUnused(comm, PETSC_TRUE));
 
   PetscCall(DMCreateGlobalVector(g->da, &rho));

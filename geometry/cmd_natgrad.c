@@ -46,7 +46,7 @@ PetscErrorCode W2CommandNatgrad(MPI_Comm comm, const char *file)
   PetscCall(W2DivergenceCreate(comm, &div));
   n = fam->n;
   if (help) goto cleanup;
-  if (!overwrite) PetscCall(W2OutputCheckTarget(comm, output, PETSC_FALSE));
+  PetscCall(W2OutputCheckTarget(comm, output, overwrite));
   PetscCall(W2OptionsCheckUnused(comm, PETSC_TRUE));
 
   PetscCall(DMCreateGlobalVector(g->da, &q));

@@ -3,6 +3,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <hdf5.h>
+#include <libgen.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "io/output.h"
 #include "io/xdmf.h"
@@ -11,6 +14,8 @@ const char *const W2DiagNames[W2D_COUNT] = {"step", "time", "dt", "energy", "dis
 
 /* Seconds of wall time after which writing fields also commits the result. */
 #define W2_COMMIT_INTERVAL 30.0
+/* Extra diagnostic columns a result may carry. */
+#define W2_MAX_EXTRA 16
 
 struct W2Output_s {
   const W2Grid  *grid;
@@ -25,7 +30,50 @@ struct W2Output_s {
   PetscInt       nrows, rows_cap, rows_written;
   hid_t          diag_set[W2D_COUNT], time_set;
   PetscLogDouble last_commit;
+  PetscBool      restarted;
+  PetscInt       nextra; /* extra columns (W2OutputAddColumns): names, datasets, rows x nextra values */
+  char           extra_name[W2_MAX_EXTRA][64];
+  hid_t          extra_set[W2_MAX_EXTRA];
+  PetscReal     *extra;
 };
+
+/* DIR of -output DIR/BASE must exist and take new files, or a command would fail only after its set-up (and as root,
+   access() says yes to read-only places such as /proc: so create a file there and remove it) */
+PetscErrorCode W2OutputCheckDirectory(MPI_Comm comm, const char given[])
+{
+  char        base[PETSC_MAX_PATH_LEN] = "", dir[PETSC_MAX_PATH_LEN], probe[PETSC_MAX_PATH_LEN + 32];
+  PetscBool   set = PETSC_TRUE;
+  PetscMPIInt rank;
+  int         status = 0; /* 0 ok, -1 missing, -2 not a directory, else errno of the probe */
+
+  PetscFunctionBeginUser;
+  if (given) PetscCall(PetscStrncpy(base, given, sizeof(base)));
+  else PetscCall(PetscOptionsGetString(NULL, NULL, "-output", base, sizeof(base), &set));
+  if (!set || !base[0]) PetscFunctionReturn(0); /* the default base, or W2OutputCheckTarget's error */
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  PetscCall(PetscStrncpy(probe, base, sizeof(probe))); /* dirname() works in place, returns a part */
+  PetscCall(PetscStrncpy(dir, dirname(probe), sizeof(dir)));
+  if (rank == 0) {
+    struct stat st;
+    if (stat(dir, &st)) status = -1;
+    else if (!S_ISDIR(st.st_mode)) status = -2;
+    else {
+      int fd;
+      PetscCall(PetscSNPrintf(probe, sizeof(probe), "%s/.w2flow-probe-XXXXXX", dir));
+      fd = mkstemp(probe);
+      if (fd < 0) status = errno ? errno : EACCES;
+      else {
+        close(fd);
+        unlink(probe);
+      }
+    }
+  }
+  PetscCallMPI(MPI_Bcast(&status, 1, MPI_INT, 0, comm));
+  PetscCheck(status != -1, comm, PETSC_ERR_FILE_OPEN, "-output %s: the directory '%s' does not exist", base, dir);
+  PetscCheck(status != -2, comm, PETSC_ERR_FILE_OPEN, "-output %s: '%s' is not a directory", base, dir);
+  PetscCheck(!status, comm, PETSC_ERR_FILE_OPEN, "-output %s: cannot create files in '%s' (%s)", base, dir, strerror(status));
+  PetscFunctionReturn(0);
+}
 
 PetscErrorCode W2OutputCheckTarget(MPI_Comm comm, const char base[], PetscBool overwrite)
 {
@@ -35,6 +83,7 @@ PetscErrorCode W2OutputCheckTarget(MPI_Comm comm, const char base[], PetscBool o
 
   PetscFunctionBeginUser;
   PetscCheck(base && base[0], comm, PETSC_ERR_USER_INPUT, "-output must name a file base (got an empty value)");
+  PetscCall(W2OutputCheckDirectory(comm, base));
   for (size_t k = 0; k < 3; k++) {
     PetscCall(PetscSNPrintf(path, sizeof(path), "%s%s", base, ext[k]));
     exists = access(path, F_OK) == 0 ? PETSC_TRUE : PETSC_FALSE;
@@ -103,7 +152,7 @@ static hid_t CreateSeries(hid_t file, const char path[])
 
 static PetscErrorCode OpenFile(W2Output out, PetscFileMode mode)
 {
-  char path[64];
+  char path[96];
 
   PetscFunctionBeginUser;
   PetscCall(PetscViewerHDF5Open(out->comm, out->partial, mode, &out->viewer));
@@ -119,6 +168,11 @@ static PetscErrorCode OpenFile(W2Output out, PetscFileMode mode)
     *set = mode == FILE_MODE_WRITE ? CreateSeries(out->file, path) : H5Dopen2(out->file, path, H5P_DEFAULT);
     PetscCheck(*set >= 0, out->comm, PETSC_ERR_FILE_READ, "cannot %s %s in %s", mode == FILE_MODE_WRITE ? "create" : "open", path, out->partial);
   }
+  for (PetscInt c = 0; c < out->nextra; c++) {
+    PetscCall(PetscSNPrintf(path, sizeof(path), "/diagnostics/%s", out->extra_name[c]));
+    out->extra_set[c] = H5Dopen2(out->file, path, H5P_DEFAULT);
+    PetscCheck(out->extra_set[c] >= 0, out->comm, PETSC_ERR_FILE_READ, "cannot open %s in %s", path, out->partial);
+  }
   PetscFunctionReturn(0);
 }
 
@@ -126,6 +180,7 @@ static PetscErrorCode CloseFile(W2Output out)
 {
   PetscFunctionBeginUser;
   for (PetscInt c = 0; c < W2D_COUNT; c++) H5Dclose(out->diag_set[c]);
+  for (PetscInt c = 0; c < out->nextra; c++) H5Dclose(out->extra_set[c]);
   H5Dclose(out->time_set);
   PetscCall(PetscViewerDestroy(&out->viewer));
   PetscFunctionReturn(0);
@@ -221,6 +276,7 @@ PetscErrorCode W2OutputCreate(const W2Grid *g, const char base[], const char res
   PetscCall(PetscStrncpy(out->base, base, sizeof(out->base)));
   PetscCall(PetscSNPrintf(out->h5, sizeof(out->h5), "%s.h5", base));
   PetscCall(PetscSNPrintf(out->partial, sizeof(out->partial), "%s.h5.partial", base));
+  out->restarted = ck ? PETSC_TRUE : PETSC_FALSE;
   if (!ck) PetscCall(OpenFile(out, FILE_MODE_WRITE));
   else {
     const char *fields[] = {"/fields/rho", "/fields/phi", "/fields/velocity"};
@@ -300,9 +356,46 @@ PetscErrorCode W2OutputAppendDiagnostics(W2Output out, const PetscReal row[W2D_C
   if (out->nrows == out->rows_cap) {
     out->rows_cap = out->rows_cap ? 2 * out->rows_cap : 1024;
     PetscCall(PetscRealloc(sizeof(PetscReal) * W2D_COUNT * out->rows_cap, &out->diag));
+    if (out->nextra) PetscCall(PetscRealloc(sizeof(PetscReal) * out->nextra * out->rows_cap, &out->extra));
   }
   PetscCall(PetscArraycpy(&out->diag[W2D_COUNT * out->nrows], row, W2D_COUNT));
+  for (PetscInt c = 0; c < out->nextra; c++) out->extra[out->nextra * out->nrows + c] = NAN;
   out->nrows++;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode W2OutputAddColumns(W2Output out, PetscInt n, const char *const names[])
+{
+  char path[96];
+
+  PetscFunctionBeginUser;
+  PetscCheck(out->nextra + n <= W2_MAX_EXTRA, out->comm, PETSC_ERR_SUP, "a result holds at most %d extra diagnostic columns", W2_MAX_EXTRA);
+  PetscCheck(out->restarted || out->nrows == 0, out->comm, PETSC_ERR_ORDER, "extra diagnostic columns are declared before the first row");
+  PetscCall(PetscRealloc(sizeof(PetscReal) * (out->nextra + n) * PetscMax(out->rows_cap, 1), &out->extra));
+  /* existing rows keep their values: re-stride them for the wider row */
+  for (PetscInt r = out->nrows - 1; r >= 0 && out->nextra; r--)
+    for (PetscInt c = out->nextra - 1; c >= 0; c--) out->extra[(out->nextra + n) * r + c] = out->extra[out->nextra * r + c];
+  for (PetscInt k = 0; k < n; k++) {
+    const PetscInt c = out->nextra + k;
+    PetscCall(PetscStrncpy(out->extra_name[c], names[k], sizeof(out->extra_name[c])));
+    PetscCall(PetscSNPrintf(path, sizeof(path), "/diagnostics/%s", names[k]));
+    if (out->restarted) {
+      /* the continued result: its rows up to the checkpoint */
+      PetscCall(Truncate(out, path, (hsize_t)out->nrows));
+      out->extra_set[c] = H5Dopen2(out->file, path, H5P_DEFAULT);
+      PetscCall(ReadSeries(out, out->extra_set[c], (hsize_t)out->nrows, &out->extra[c], out->nextra + n));
+    } else out->extra_set[c] = CreateSeries(out->file, path);
+    PetscCheck(out->extra_set[c] >= 0, out->comm, PETSC_ERR_FILE_WRITE, "cannot create %s in %s", path, out->partial);
+  }
+  out->nextra += n;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode W2OutputSetExtra(W2Output out, const PetscReal values[])
+{
+  PetscFunctionBeginUser;
+  PetscCheck(out->nrows > 0, out->comm, PETSC_ERR_ORDER, "W2OutputSetExtra: no diagnostic row yet");
+  PetscCall(PetscArraycpy(&out->extra[out->nextra * (out->nrows - 1)], values, out->nextra));
   PetscFunctionReturn(0);
 }
 
@@ -312,6 +405,7 @@ static PetscErrorCode FlushRows(W2Output out)
 
   PetscFunctionBeginUser;
   for (PetscInt c = 0; c < W2D_COUNT; c++) PetscCall(AppendSeries(out, out->diag_set[c], have, n, &out->diag[W2D_COUNT * out->rows_written + c], W2D_COUNT));
+  for (PetscInt c = 0; c < out->nextra; c++) PetscCall(AppendSeries(out, out->extra_set[c], have, n, &out->extra[out->nextra * out->rows_written + c], out->nextra));
   out->rows_written = out->nrows;
   PetscFunctionReturn(0);
 }
@@ -326,6 +420,7 @@ static int WriteCsv(W2Output out)
   fp = fopen(tmp, "w");
   if (!fp) return errno;
   for (PetscInt c = 0; c < W2D_COUNT; c++) fprintf(fp, "%s%s", c ? "," : "", W2DiagNames[c]);
+  for (PetscInt c = 0; c < out->nextra; c++) fprintf(fp, ",%s", out->extra_name[c]);
   fprintf(fp, "\n");
   for (PetscInt r = 0; r < out->nrows; r++) {
     for (PetscInt c = 0; c < W2D_COUNT; c++) {
@@ -333,6 +428,7 @@ static int WriteCsv(W2Output out)
       if (c == W2D_STEP) fprintf(fp, "%d", (int)v);
       else fprintf(fp, ",%.17g", v);
     }
+    for (PetscInt c = 0; c < out->nextra; c++) fprintf(fp, ",%.17g", out->extra[out->nextra * r + c]);
     fprintf(fp, "\n");
   }
   return CloseAndRename(fp, tmp, path);
@@ -382,6 +478,7 @@ PetscErrorCode W2OutputClose(W2Output *outp)
   W2_RANK0(out, CommitRename(out), "moving %s to its place failed: %s", out->h5);
   PetscCall(PetscFree(out->field_time));
   PetscCall(PetscFree(out->diag));
+  PetscCall(PetscFree(out->extra));
   PetscCall(PetscFree(*outp));
   PetscFunctionReturn(0);
 }

@@ -16,7 +16,10 @@ typedef struct {
 
 typedef struct W2Output_s *W2Output;
 
-/* Refuses (naming the file) when <base>.h5, .xmf or .csv exists and overwrite is false. */
+/* Refuses (naming -output) when the directory of the result base does not exist, is not a directory or is not writable (a
+   file is created there and removed). base NULL: the value of -output, if set. */
+PetscErrorCode W2OutputCheckDirectory(MPI_Comm comm, const char base[]);
+/* Checks the directory, then refuses (naming the file) when <base>.h5, .xmf or .csv exists and overwrite is false. */
 PetscErrorCode W2OutputCheckTarget(MPI_Comm comm, const char base[], PetscBool overwrite);
 /* Writing goes to <base>.h5.partial; <base>.h5 (+ .xmf, .csv) only ever changes by an atomic
    rename at a commit, so a run killed at any moment leaves the last committed result readable.
@@ -26,6 +29,12 @@ PetscErrorCode W2OutputCreate(const W2Grid *grid, const char base[], const char 
 /* q (written once) may be NULL after the first call; velocity has dof = dim. */
 PetscErrorCode W2OutputWriteFields(W2Output out, PetscReal t, Vec rho, Vec phi, Vec velocity, Vec q);
 PetscErrorCode W2OutputAppendDiagnostics(W2Output out, const PetscReal row[W2D_COUNT]);
+/* Extra per-step columns after the standard ones (/diagnostics/<name> and the CSV), e.g. the JKO records.
+   Declare them once, before the next row, on a new result or on a restarted one (whose stored columns are
+   then kept up to the checkpoint; a missing one is an error). A row starts with NaN in every extra column;
+   W2OutputSetExtra fills the extra columns of the last row appended. */
+PetscErrorCode W2OutputAddColumns(W2Output out, PetscInt n, const char *const names[]);
+PetscErrorCode W2OutputSetExtra(W2Output out, const PetscReal values[]);
 PetscErrorCode W2OutputWriteAttribute(W2Output out, const char name[], const char value[]);
 /* Store the state to continue from (in /checkpoint); it is durable at the next commit or close. */
 PetscErrorCode W2OutputWriteCheckpoint(W2Output out, Vec rho, W2Checkpoint *ck);
