@@ -22,7 +22,7 @@ static const char usage[] =
   "       w2flow geometry [PARAMS.yaml] [-option value ...]             metric, connection, curvature of a family\n"
   "       w2flow convexity [PARAMS.yaml] [-option value ...]            lambda(delta) of F_f along W2 geodesics near Q\n"
   "       w2flow natgrad [PARAMS.yaml] [-option value ...]              natural-gradient descent of F_f(P_theta||Q)\n"
-  "       w2flow gan [PARAMS.yaml] [-option value ...]                  train an MLP GAN toward a 1-D Gaussian\n"
+  "       w2flow gan [PARAMS.yaml] [-option value ...]                  train an MLP GAN (1-D/2-D targets) and log metrics\n"
   "       w2flow w2 A.h5[:dataset] B.h5[:dataset] [-option value ...]   W2^2 between two stored densities\n"
   "       w2flow --help | --version\n\n"
   "Options on the command line override the parameter file; `w2flow run PARAMS -help` lists\n"

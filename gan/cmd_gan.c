@@ -1,14 +1,15 @@
-/// @file `w2flow gan`: train an MLP generator toward a 1-D Gaussian against an MLP discriminator (THEORY.md 8); HDF5 history.
+/// @file `w2flow gan`: train an MLP generator against an MLP discriminator toward a 1-D or 2-D target (THEORY.md 8); history of losses,
+/// gradient norms and metrics in HDF5 and CSV, written as it grows, kept when a run diverges.
+#include <math.h>
 #include "gan/gan.h"
 #include "gan/loss.h"
+#include "gan/metrics.h"
 #include "gan/mlp.h"
 #include "gan/optim.h"
-#include "geometry/h5table.h"
+#include "gan/run.h"
+#include "gan/target.h"
 #include "io/options.h"
 #include "io/output.h"
-#include "w2version.h"
-
-enum { H_IT, H_LOSS_D, H_LOSS_G, H_GNORM_D, H_GNORM_G, H_W2, H_COLS };
 
 static PetscReal Norm2(PetscInt n, const PetscReal a[])
 {
@@ -17,151 +18,386 @@ static PetscReal Norm2(PetscInt n, const PetscReal a[])
   return PetscSqrtReal(s);
 }
 
-/* W2 of m generated samples (fixed latent draws zeval) to the target */
-static PetscErrorCode Evaluate(W2MLP *gen, PetscInt m, const PetscReal zeval[], PetscReal xeval[], PetscReal mu, PetscReal sd, PetscReal *w2)
+static PetscBool AllFinite(PetscInt n, const PetscReal a[])
+{
+  for (PetscInt i = 0; i < n; i++)
+    if (PetscIsInfOrNanReal(a[i])) return PETSC_FALSE;
+  return PETSC_TRUE;
+}
+
+static PetscErrorCode DrawBatch(W2GanRun *g, PetscBool data)
 {
   PetscFunctionBeginUser;
-  PetscCall(W2MLPForward(gen, m, zeval, xeval));
-  PetscCall(W2GanW2ToGaussian(m, xeval, mu, sd, w2));
+  if (data) W2GanTargetSample(g->target, &g->rng, g->s.batch, g->train.xr);
+  for (PetscInt k = 0; k < g->s.latent * g->s.batch; k++) g->train.z[k] = W2RngNormal(&g->rng);
   PetscFunctionReturn(0);
+}
+
+/* One training iteration. *bad names the first non-finite quantity (then no step was taken with it), NULL if none. */
+static PetscErrorCode Iterate(W2GanRun *g, PetscReal *ld, PetscReal *lg, PetscReal *gnd, PetscReal *gng, const char **bad)
+{
+  const PetscInt ng = g->ngen;
+
+  PetscFunctionBeginUser;
+  *bad = NULL;
+  if (!g->dopt) {
+    /* simultaneous joint step on x = (generator, discriminator) by a game-aware optimiser */
+    PetscCall(DrawBatch(g, PETSC_TRUE));
+    PetscCall(W2GanRunPack(g));
+    PetscCall(W2GanBatchGradients(&g->train, g->x, g->gG, g->gD));
+    *ld  = g->train.ld;
+    *lg  = g->train.lg;
+    *gnd = Norm2(g->ndisc, g->gD + ng);
+    *gng = Norm2(ng, g->gG);
+    for (PetscInt i = 0; i < g->n; i++) g->xi[i] = i < ng ? g->gG[i] : g->gD[i];
+    if (PetscIsInfOrNanReal(*ld) || PetscIsInfOrNanReal(*lg) || !AllFinite(g->n, g->xi)) {
+      *bad = "a loss or the joint gradient";
+      PetscFunctionReturn(0);
+    }
+    PetscCall(W2OptimizerStep(g->gopt, g->x, g->xi, 0, 0, NULL));
+    PetscCall(W2GanRunUnpack(g));
+    if (!AllFinite(g->n, g->x)) *bad = "the joint parameters after the step";
+    PetscFunctionReturn(0);
+  }
+  for (PetscInt s = 0; s < g->s.dsteps; s++) {
+    PetscCall(DrawBatch(g, PETSC_TRUE));
+    PetscCall(W2GanBatchGradients(&g->train, NULL, NULL, g->gD));
+    *ld  = g->train.ld;
+    *gnd = Norm2(g->ndisc, g->gD + ng);
+    if (PetscIsInfOrNanReal(*ld) || PetscIsInfOrNanReal(*gnd)) {
+      *bad = "the discriminator loss or gradient";
+      PetscFunctionReturn(0);
+    }
+    PetscCall(W2OptimizerStep(g->dopt, g->disc->params, g->gD + ng, 0, 0, NULL));
+    if (!AllFinite(g->ndisc, g->disc->params)) {
+      *bad = "the discriminator parameters after its step";
+      PetscFunctionReturn(0);
+    }
+  }
+  /* generator: fresh latent draws against the last data batch (the f-GAN data term needs one) */
+  PetscCall(DrawBatch(g, PETSC_FALSE));
+  PetscCall(W2GanBatchGradients(&g->train, NULL, g->gG, NULL));
+  *lg  = g->train.lg;
+  *gng = Norm2(ng, g->gG);
+  if (PetscIsInfOrNanReal(*lg) || PetscIsInfOrNanReal(*gng)) {
+    *bad = "the generator loss or gradient";
+    PetscFunctionReturn(0);
+  }
+  if (g->J) PetscCall(W2MLPJacobian(g->gen, g->s.batch, g->train.z, g->J));
+  PetscCall(W2OptimizerStep(g->gopt, g->gen->params, g->gG, g->s.batch * g->dim, g->s.batch, g->J));
+  if (!AllFinite(ng, g->gen->params)) *bad = "the generator parameters after its step";
+  PetscFunctionReturn(0);
+}
+
+/* the metric columns of a history row, on the fixed evaluation latents */
+static PetscErrorCode Evaluate(W2GanRun *g, PetscReal row[], const char **bad)
+{
+  PetscInt covered;
+
+  PetscFunctionBeginUser;
+  *bad = NULL;
+  PetscCall(W2MLPForward(g->gen, g->s.neval, g->zeval, g->xeval));
+  for (PetscInt k = 0; k < g->dim * g->s.neval; k++)
+    if (!(PetscAbsReal(g->xeval[k]) <= 1e150)) { /* NaN, inf, or squares that overflow in the metrics */
+      *bad = "the generated samples overflowed (|x| > 1e150 or NaN)";
+      PetscFunctionReturn(0);
+    }
+  PetscCall(W2GanMetricsWasserstein(g->metrics, g->xeval, &row[C_W1], &row[C_W2]));
+  PetscCall(W2GanMetricsKDE(g->metrics, g->xeval, &row[C_KL], &row[C_JSD]));
+  row[C_MODES] = row[C_HQ] = NAN;
+  if (g->target->modes) {
+    PetscCall(W2GanMetricsModes(g->metrics, g->xeval, &covered, &row[C_HQ]));
+    row[C_MODES] = covered;
+  }
+  PetscCall(W2GanMetricsPotential(g->metrics, g->disc, &g->loss, g->pdiv, &row[C_POT]));
+  /* |K|_F on the fixed probe batch; the perturbed evaluations leave the networks at x, which is put back after */
+  PetscCall(W2GanRunPack(g));
+  PetscCall(W2GameAntisymmetricNorm(&g->probe_game, g->x, g->s.planes, &g->krng, &row[C_KFRO]));
+  PetscCall(W2GanRunUnpack(g));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode ReadSettings(MPI_Comm comm, W2GanSettings *s, char gen_type[], size_t len)
+{
+  char      list[256];
+  PetscBool set, has;
+  PetscInt  every = -1;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscStrncpy(s->output, "w2gan_out", sizeof(s->output)));
+  s->overwrite = PETSC_FALSE;
+  s->latent = 16, s->hidden = 32, s->depth = 1, s->batch = 64, s->iters = 2000, s->dsteps = 1, s->seed = 0, s->log_every = 10, s->neval = 2000, s->nbins = 100;
+  s->kde_points = 0, s->ndir = 16, s->planes = 8, s->kde_bw = 0, s->jac_h = 1e-5, s->checkpoint_every = 0, s->restart[0] = 0;
+  PetscCall(W2OptimizerList(list, sizeof(list)));
+  PetscOptionsBegin(comm, NULL, "w2flow gan: MLP generator vs MLP discriminator toward a 1-D or 2-D target", NULL);
+  PetscCall(PetscOptionsString("-output", "Result base name: writes <output>.h5 and <output>.csv", NULL, s->output, s->output, sizeof(s->output), NULL));
+  PetscCall(PetscOptionsBool("-overwrite", "Replace an existing result", NULL, s->overwrite, &s->overwrite, NULL));
+  PetscCall(PetscOptionsInt("-gan_latent", "Latent dimension of the generator", NULL, s->latent, &s->latent, NULL));
+  PetscCall(PetscOptionsInt("-gan_hidden", "Default width of both networks (-gen_width, -disc_width)", NULL, s->hidden, &s->hidden, NULL));
+  PetscCall(PetscOptionsInt("-gan_depth", "Default hidden layers of both networks (-gen_depth, -disc_depth)", NULL, s->depth, &s->depth, NULL));
+  PetscCall(PetscOptionsInt("-gan_batch", "Samples per step (data and generated)", NULL, s->batch, &s->batch, NULL));
+  PetscCall(PetscOptionsInt("-gan_iterations", "Generator steps", NULL, s->iters, &s->iters, NULL));
+  PetscCall(PetscOptionsInt("-gan_disc_steps", "Discriminator steps per generator step", NULL, s->dsteps, &s->dsteps, NULL));
+  PetscCall(PetscOptionsInt("-gan_seed", "Seed of the data and latent samples", NULL, s->seed, &s->seed, NULL));
+  PetscCall(PetscOptionsInt("-gan_log_every", "Iterations between history rows (metrics)", NULL, s->log_every, &s->log_every, NULL));
+  PetscCall(PetscOptionsInt("-gan_eval_every", "Alias of -gan_log_every", NULL, every, &every, &set));
+  PetscCall(PetscOptionsInt("-gan_eval_samples", "Generated samples per evaluation", NULL, s->neval, &s->neval, NULL));
+  PetscCall(PetscOptionsInt("-gan_bins", "Bins of the final density histogram (1-D)", NULL, s->nbins, &s->nbins, NULL));
+  PetscCall(PetscOptionsInt("-gan_kde_points", "KDE grid cells per axis (0: 256 in 1-D, 64 in 2-D)", NULL, s->kde_points, &s->kde_points, NULL));
+  PetscCall(PetscOptionsReal("-gan_kde_bandwidth", "KDE bandwidth (0: Scott's rule, std n^(-1/(d+4)) per axis)", NULL, s->kde_bw, &s->kde_bw, NULL));
+  PetscCall(PetscOptionsInt("-gan_sliced_directions", "2-D: projections of the sliced W1, W2", NULL, s->ndir, &s->ndir, NULL));
+  PetscCall(PetscOptionsInt("-gan_jacobian_planes", "Random 2-D planes for |K|_F of the game Jacobian (0: the full Jacobian)", NULL, s->planes, &s->planes, NULL));
+  PetscCall(PetscOptionsReal("-gan_jacobian_h", "Central-difference step of the game Jacobian-vector products (metric, sga, consensus)", NULL, s->jac_h, &s->jac_h, NULL));
+  PetscCall(PetscOptionsString("-gan_optimizer", list, NULL, gen_type, gen_type, len, &has));
+  PetscCall(PetscOptionsInt("-checkpoint_every", "Write the result with a restartable state every this many iterations (0: only at the end)", NULL, s->checkpoint_every, &s->checkpoint_every, NULL));
+  PetscCall(PetscOptionsString("-restart", "Continue the run whose result file (with /checkpoint) this is, to -gan_iterations", NULL, s->restart, s->restart, sizeof(s->restart), NULL));
+  PetscOptionsEnd();
+  if (set) {
+    PetscBool both;
+    PetscCall(PetscOptionsHasName(NULL, NULL, "-gan_log_every", &both));
+    PetscCheck(!both || every == s->log_every, comm, PETSC_ERR_USER_INPUT, "-gan_eval_every %" PetscInt_FMT " and -gan_log_every %" PetscInt_FMT " disagree: give one", every, s->log_every);
+    s->log_every = every;
+  }
+  if (has) {
+    /* -gan_optimizer is the generator optimiser (-gen_optim_type) */
+    char      other[32];
+    PetscBool both, known = PETSC_FALSE;
+    size_t    m = strlen(gen_type);
+    for (const char *e = list; e && !known; e = strchr(e, ',') ? strchr(e, ',') + 2 : NULL) known = (PetscBool)(!strncmp(e, gen_type, m) && (e[m] == ',' || e[m] == 0) && m > 0);
+    PetscCheck(known, comm, PETSC_ERR_USER_INPUT, "-gan_optimizer %s: unknown optimiser; choose one of: %s", gen_type, list);
+    PetscCall(PetscOptionsGetString(NULL, "gen_", "-optim_type", other, sizeof(other), &both));
+    PetscCheck(!both || !strcmp(other, gen_type), comm, PETSC_ERR_USER_INPUT, "-gan_optimizer %s and -gen_optim_type %s disagree: give one", gen_type, other);
+  }
+  PetscCheck(s->latent >= 1 && s->hidden >= 1 && s->depth >= 0, comm, PETSC_ERR_USER_INPUT, "-gan_latent and -gan_hidden must be >= 1 and -gan_depth >= 0, got %" PetscInt_FMT ", %" PetscInt_FMT ", %" PetscInt_FMT, s->latent, s->hidden, s->depth);
+  PetscCheck(s->batch >= 1 && s->iters >= 1 && s->dsteps >= 1, comm, PETSC_ERR_USER_INPUT, "-gan_batch, -gan_iterations and -gan_disc_steps must be >= 1, got %" PetscInt_FMT ", %" PetscInt_FMT ", %" PetscInt_FMT, s->batch, s->iters, s->dsteps);
+  PetscCheck(s->checkpoint_every >= 0, comm, PETSC_ERR_USER_INPUT, "-checkpoint_every must be >= 0 (0: only at the end), got %" PetscInt_FMT, s->checkpoint_every);
+  PetscCheck(s->log_every >= 1, comm, PETSC_ERR_USER_INPUT, "-gan_log_every must be >= 1, got %" PetscInt_FMT, s->log_every);
+  PetscCheck(s->neval >= 2 && s->nbins >= 1, comm, PETSC_ERR_USER_INPUT, "-gan_eval_samples >= 2 and -gan_bins >= 1 required, got %" PetscInt_FMT ", %" PetscInt_FMT, s->neval, s->nbins);
+  PetscCheck(s->kde_points == 0 || s->kde_points >= 4, comm, PETSC_ERR_USER_INPUT, "-gan_kde_points must be 0 (automatic) or >= 4, got %" PetscInt_FMT, s->kde_points);
+  PetscCheck(s->kde_bw >= 0 && !PetscIsInfOrNanReal(s->kde_bw), comm, PETSC_ERR_USER_INPUT, "-gan_kde_bandwidth must be >= 0 (0: Scott's rule), got %g", (double)s->kde_bw);
+  PetscCheck(s->ndir >= 1, comm, PETSC_ERR_USER_INPUT, "-gan_sliced_directions must be >= 1, got %" PetscInt_FMT, s->ndir);
+  PetscCheck(s->planes >= 0, comm, PETSC_ERR_USER_INPUT, "-gan_jacobian_planes must be >= 0 (0: the full Jacobian), got %" PetscInt_FMT, s->planes);
+  PetscCheck(s->jac_h > 0 && PetscIsNormalReal(s->jac_h), comm, PETSC_ERR_USER_INPUT, "-gan_jacobian_h must be positive, got %g", (double)s->jac_h);
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode GanSetUp(MPI_Comm comm, W2GanRun *g, PetscBool *help)
+{
+  char gen_type[32] = "adam";
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscOptionsHasHelp(NULL, help));
+  PetscCall(ReadSettings(comm, &g->s, gen_type, sizeof(gen_type)));
+  PetscOptionsBegin(comm, NULL, "GAN loss", NULL);
+  PetscCall(PetscOptionsEnum("-gan_loss", "GAN loss", NULL, W2GanLossTypes, (PetscEnum)g->loss.type, (PetscEnum *)&g->loss.type, NULL));
+  PetscOptionsEnd();
+  if (g->loss.type == W2_GAN_FGAN) {
+    PetscCall(W2DivergenceCreate(comm, &g->div));
+    g->loss.div = g->div;
+    g->pdiv     = g->div;
+  } else PetscCall(W2DivergenceCreateByName(comm, "jsd", 0, &g->pdiv)); /* D* = q/(q + rho) for minimax and non-saturating: report the JSD potential */
+  PetscCall(W2GanTargetCreate(comm, &g->target));
+  g->dim = g->target->dim;
+  PetscCall(W2MLPCreate(comm, "gen_", g->s.latent, g->dim, g->s.depth, g->s.hidden, &g->gen));
+  PetscCall(W2MLPCreate(comm, "disc_", g->dim, 1, g->s.depth, g->s.hidden, &g->disc));
+  g->ngen  = g->gen->nparams;
+  g->ndisc = g->disc->nparams;
+  g->n     = g->ngen + g->ndisc;
+  PetscCall(W2OptimizerCreate(comm, "gen_", gen_type, g->ngen, &g->gopt));
+  if (g->gopt->needs_game) {
+    /* sga, consensus: one optimiser on the joint parameters (generator, discriminator), simultaneous steps */
+    PetscCall(PetscStrncpy(gen_type, g->gopt->type, sizeof(gen_type)));
+    PetscCall(W2OptimizerDestroy(&g->gopt));
+    PetscCall(W2OptimizerCreate(comm, "gen_", gen_type, g->n, &g->gopt));
+    PetscCheck(g->s.dsteps == 1, comm, PETSC_ERR_USER_INPUT, "-gen_optim_type %s takes simultaneous joint steps: -gan_disc_steps must be 1, got %" PetscInt_FMT, gen_type, g->s.dsteps);
+  } else {
+    PetscCall(W2OptimizerCreate(comm, "disc_", "adam", g->ndisc, &g->dopt));
+    PetscCheck(!g->dopt->needs_jacobian && !g->dopt->needs_game, comm, PETSC_ERR_USER_INPUT, "-disc_optim_type %s: the discriminator takes sgd or adam (natgrad's metric is the generator's; sga and consensus are set with -gen_optim_type)", g->dopt->type);
+  }
+  if (!g->s.kde_points) g->s.kde_points = g->dim == 1 ? 256 : 64;
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode GanAllocate(W2GanRun *g)
+{
+  PetscFunctionBeginUser;
+  PetscCall(W2GanBatchSetUp(&g->train, g->gen, g->disc, &g->loss, g->dim, g->s.latent, g->s.batch));
+  PetscCall(W2GanBatchSetUp(&g->probe, g->gen, g->disc, &g->loss, g->dim, g->s.latent, g->s.batch));
+  PetscCall(PetscMalloc6(g->n, &g->x, g->n, &g->gG, g->n, &g->gD, g->n, &g->xi, g->s.latent * g->s.neval, &g->zeval, g->dim * g->s.neval, &g->xeval));
+  if (g->gopt->needs_jacobian) PetscCall(PetscMalloc1(g->s.batch * g->dim * g->ngen, &g->J));
+  g->game       = (W2Game){W2GanBatchGradients, &g->train, g->n, g->ngen, g->s.jac_h};
+  g->probe_game = (W2Game){W2GanBatchGradients, &g->probe, g->n, g->ngen, g->s.jac_h};
+  if (g->gopt->needs_game) PetscCall(W2OptimizerSetGame(g->gopt, &g->game));
+  W2RngSeed(&g->rng, (uint64_t)g->s.seed);
+  W2RngSeed(&g->erng, (uint64_t)g->s.seed + 0x5eedULL); /* evaluation latents and the probe batch: fixed for the whole run */
+  W2RngSeed(&g->krng, (uint64_t)g->s.seed + 0x9a3eULL); /* random planes of |K|_F */
+  for (PetscInt k = 0; k < g->s.latent * g->s.neval; k++) g->zeval[k] = W2RngNormal(&g->erng);
+  W2GanTargetSample(g->target, &g->erng, g->s.batch, g->probe.xr);
+  for (PetscInt k = 0; k < g->s.latent * g->s.batch; k++) g->probe.z[k] = W2RngNormal(&g->erng);
+  PetscCall(W2GanMetricsCreate(g->target, g->s.neval, g->s.ndir, g->s.kde_points, g->s.kde_bw, &g->metrics));
+  {
+    const char *base[C_COLS] = {"iteration", "wall_s", "loss_d", "loss_g", "grad_norm_d", "grad_norm_g", "", "", "kl_kde", "jsd_kde", "modes_covered", "hq_fraction", "", "potential_l2"};
+    for (int c = 0; c < C_COLS; c++) PetscCall(PetscStrncpy(g->names[c], base[c], sizeof(g->names[c])));
+    if (g->dim == 1) {
+      PetscCall(PetscStrncpy(g->names[C_W1], "W1_quantile", sizeof(g->names[C_W1])));
+      PetscCall(PetscStrncpy(g->names[C_W2], "W2_quantile", sizeof(g->names[C_W2])));
+    } else {
+      PetscCall(PetscSNPrintf(g->names[C_W1], sizeof(g->names[C_W1]), "SW1_%" PetscInt_FMT "dirs", g->s.ndir));
+      PetscCall(PetscSNPrintf(g->names[C_W2], sizeof(g->names[C_W2]), "SW2_%" PetscInt_FMT "dirs", g->s.ndir));
+    }
+    if (g->s.planes) PetscCall(PetscSNPrintf(g->names[C_KFRO], sizeof(g->names[C_KFRO]), "K_fro_%" PetscInt_FMT "planes", g->s.planes));
+    else PetscCall(PetscStrncpy(g->names[C_KFRO], "K_fro_full", sizeof(g->names[C_KFRO])));
+  }
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode GanDestroy(W2GanRun *g)
+{
+  PetscFunctionBeginUser;
+  if (g->csv) fclose(g->csv);
+  g->csv = NULL;
+  if (g->x) {
+    PetscCall(W2GanBatchDestroy(&g->train));
+    PetscCall(W2GanBatchDestroy(&g->probe));
+    PetscCall(PetscFree6(g->x, g->gG, g->gD, g->xi, g->zeval, g->xeval));
+  }
+  PetscCall(PetscFree(g->J));
+  PetscCall(PetscFree(g->rows));
+  PetscCall(W2GanMetricsDestroy(&g->metrics));
+  PetscCall(W2OptimizerDestroy(&g->gopt));
+  PetscCall(W2OptimizerDestroy(&g->dopt));
+  PetscCall(W2MLPDestroy(&g->gen));
+  PetscCall(W2MLPDestroy(&g->disc));
+  PetscCall(W2GanTargetDestroy(&g->target));
+  if (g->pdiv != g->div) PetscCall(W2DivergenceDestroy(&g->pdiv));
+  PetscCall(W2DivergenceDestroy(&g->div));
+  PetscFunctionReturn(0);
+}
+
+/* every rank ran the same arithmetic; rank 0's verdict (0: fine, 1: a non-finite value, 2: an error, reported above) decides for all */
+static PetscErrorCode Verdict(MPI_Comm comm, PetscErrorCode ierr, const char *bad, PetscInt *status)
+{
+  PetscFunctionBeginUser;
+  *status = ierr ? 2 : bad ? 1 : 0;
+  PetscCallMPI(MPI_Bcast(status, 1, MPIU_INT, 0, comm));
+  PetscFunctionReturn(0);
+}
+
+/* a diverged run: keep the history so far (<output>.h5 with its status; the CSV has every row already), release, and fail naming the iteration
+   and the optimisers */
+static PetscErrorCode Stop(MPI_Comm comm, W2GanRun *g, PetscInt it, PetscInt status, const char *bad, const PetscReal row[])
+{
+  char     msg[768], output[PETSC_MAX_PATH_LEN];
+  PetscInt last = g->nrows ? (PetscInt)g->rows[C_COLS * (g->nrows - 1) + C_IT] : -1;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscSNPrintf(msg, sizeof(msg), "diverged at iteration %" PetscInt_FMT ": %s (loss_d %g, loss_g %g, |grad_d| %g, |grad_g| %g) with generator optimiser %s (lr %g)%s%s", it, status == 2 ? "an error in the step or the metrics (reported above)" : bad ? bad : "a non-finite value on rank 0", (double)row[C_LOSS_D], (double)row[C_LOSS_G],
+                          (double)row[C_GNORM_D], (double)row[C_GNORM_G], g->gopt->type, (double)g->gopt->lr, g->dopt ? " and discriminator optimiser " : ", joint step", g->dopt ? g->dopt->type : ""));
+  PetscCall(W2GanRunWrite(g, comm, msg, PETSC_FALSE));
+  PetscCall(PetscStrncpy(output, g->s.output, sizeof(output)));
+  PetscCall(GanDestroy(g));
+  if (last >= 0) SETERRQ(comm, PETSC_ERR_NOT_CONVERGED, "w2flow gan %s; lower the learning rates. The history up to iteration %" PetscInt_FMT " is kept in %s.h5 and %s.csv", msg, last, output, output);
+  SETERRQ(comm, PETSC_ERR_NOT_CONVERGED, "w2flow gan %s: the initial generator already overflows; no history written to %s.h5", msg, output);
 }
 
 PetscErrorCode W2CommandGan(MPI_Comm comm, const char *file)
 {
-  W2MLP        *gen = NULL, *disc = NULL;
-  W2Optimizer  *gopt = NULL, *dopt = NULL;
-  W2Divergence *div = NULL;
-  W2GanLoss     loss = {W2_GAN_NONSATURATING, NULL};
-  W2Rng         rng, erng;
-  PetscInt      latent = 16, hidden = 32, depth = 1, batch = 64, iters = 2000, dsteps = 1, seed = 0, eval_every = 10, neval = 2000, nbins = 100;
-  PetscReal     mu = 2.0, sd = 0.5, *z = NULL, *xr = NULL, *xf = NULL, *xall = NULL, *vall = NULL, *dall = NULL, *gd = NULL, *gg = NULL, *dx = NULL, *J = NULL, *hist = NULL, *zeval = NULL, *xeval = NULL, *dens = NULL, w2_0 = NAN;
-  char          output[PETSC_MAX_PATH_LEN] = "w2gan_out", h5[PETSC_MAX_PATH_LEN], buf[512];
-  PetscBool     overwrite = PETSC_FALSE, help;
-  PetscViewer   v;
+  W2GanRun       g;
+  PetscBool      help;
+  PetscMPIInt    rank;
+  PetscReal      row[C_COLS];
+  PetscInt       status;
+  PetscErrorCode ierr;
+  const char    *bad = NULL;
 
   PetscFunctionBeginUser;
   (void)file; /* the parameter file was inserted by main */
-  PetscCall(PetscOptionsHasHelp(NULL, &help));
-  PetscOptionsBegin(comm, NULL, "w2flow gan: MLP generator vs MLP discriminator toward a 1-D Gaussian", NULL);
-  PetscCall(PetscOptionsString("-output", "Result base name: writes <output>.h5", NULL, output, output, sizeof(output), NULL));
-  PetscCall(PetscOptionsBool("-overwrite", "Replace an existing result", NULL, overwrite, &overwrite, NULL));
-  PetscCall(PetscOptionsEnum("-gan_loss", "GAN loss", NULL, W2GanLossTypes, (PetscEnum)loss.type, (PetscEnum *)&loss.type, NULL));
-  PetscCall(PetscOptionsInt("-gan_latent", "Latent dimension of the generator", NULL, latent, &latent, NULL));
-  PetscCall(PetscOptionsInt("-gan_hidden", "Default width of both networks (-gen_width, -disc_width)", NULL, hidden, &hidden, NULL));
-  PetscCall(PetscOptionsInt("-gan_depth", "Default hidden layers of both networks (-gen_depth, -disc_depth)", NULL, depth, &depth, NULL));
-  PetscCall(PetscOptionsReal("-gan_target_mean", "Mean of the Gaussian target", NULL, mu, &mu, NULL));
-  PetscCall(PetscOptionsReal("-gan_target_std", "Standard deviation of the Gaussian target", NULL, sd, &sd, NULL));
-  PetscCall(PetscOptionsInt("-gan_batch", "Samples per step (data and generated)", NULL, batch, &batch, NULL));
-  PetscCall(PetscOptionsInt("-gan_iterations", "Generator steps", NULL, iters, &iters, NULL));
-  PetscCall(PetscOptionsInt("-gan_disc_steps", "Discriminator steps per generator step", NULL, dsteps, &dsteps, NULL));
-  PetscCall(PetscOptionsInt("-gan_seed", "Seed of the data and latent samples", NULL, seed, &seed, NULL));
-  PetscCall(PetscOptionsInt("-gan_eval_every", "Steps between W2 evaluations", NULL, eval_every, &eval_every, NULL));
-  PetscCall(PetscOptionsInt("-gan_eval_samples", "Generated samples per W2 evaluation", NULL, neval, &neval, NULL));
-  PetscCall(PetscOptionsInt("-gan_bins", "Bins of the final density histogram", NULL, nbins, &nbins, NULL));
-  PetscOptionsEnd();
-  PetscCheck(latent >= 1 && hidden >= 1 && depth >= 0, comm, PETSC_ERR_USER_INPUT, "-gan_latent and -gan_hidden must be >= 1 and -gan_depth >= 0, got %" PetscInt_FMT ", %" PetscInt_FMT ", %" PetscInt_FMT, latent, hidden, depth);
-  PetscCheck(sd > 0, comm, PETSC_ERR_USER_INPUT, "-gan_target_std must be positive, got %g", (double)sd);
-  PetscCheck(batch >= 1 && iters >= 1 && dsteps >= 1, comm, PETSC_ERR_USER_INPUT, "-gan_batch, -gan_iterations and -gan_disc_steps must be >= 1, got %" PetscInt_FMT ", %" PetscInt_FMT ", %" PetscInt_FMT, batch, iters, dsteps);
-  PetscCheck(eval_every >= 1 && neval >= 2 && nbins >= 1, comm, PETSC_ERR_USER_INPUT, "-gan_eval_every >= 1, -gan_eval_samples >= 2, -gan_bins >= 1 required, got %" PetscInt_FMT ", %" PetscInt_FMT ", %" PetscInt_FMT, eval_every, neval, nbins);
-  if (loss.type == W2_GAN_FGAN) {
-    PetscCall(W2DivergenceCreate(comm, &div));
-    loss.div = div;
+  PetscCall(PetscMemzero(&g, sizeof(g)));
+  g.loss.type = W2_GAN_NONSATURATING;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  PetscCall(GanSetUp(comm, &g, &help));
+  if (help) {
+    PetscCall(GanDestroy(&g));
+    PetscFunctionReturn(0);
   }
-  PetscCall(W2MLPCreate(comm, "gen_", latent, 1, depth, hidden, &gen));
-  PetscCall(W2MLPCreate(comm, "disc_", 1, 1, depth, hidden, &disc));
-  PetscCall(W2OptimizerCreate(comm, "gen_", "adam", gen->nparams, &gopt));
-  PetscCall(W2OptimizerCreate(comm, "disc_", "adam", disc->nparams, &dopt));
-  PetscCheck(!dopt->needs_jacobian, comm, PETSC_ERR_USER_INPUT, "-disc_optim_type %s: the Gauss-Newton metric is the generator's; use sgd or adam for the discriminator", dopt->type);
-  if (help) goto cleanup;
-  if (!overwrite) PetscCall(W2OutputCheckTarget(comm, output, PETSC_FALSE));
+  if (g.s.restart[0]) {
+    char      h5[PETSC_MAX_PATH_LEN + 4];
+    PetscBool exists;
+    PetscCall(PetscTestFile(g.s.restart, 'r', &exists));
+    PetscCheck(exists, comm, PETSC_ERR_FILE_OPEN, "-restart %s: no such readable file", g.s.restart);
+    PetscCall(PetscSNPrintf(h5, sizeof(h5), "%s.h5", g.s.output));
+    if (strcmp(h5, g.s.restart)) PetscCall(W2OutputCheckTarget(comm, g.s.output, g.s.overwrite)); /* continuing into the same file replaces it */
+  } else PetscCall(W2OutputCheckTarget(comm, g.s.output, g.s.overwrite));
   PetscCall(W2OptionsCheckUnused(comm, PETSC_TRUE));
-
-  PetscCall(PetscMalloc5(latent * batch, &z, batch, &xr, batch, &xf, 2 * batch, &xall, 2 * batch, &vall));
-  PetscCall(PetscMalloc4(2 * batch, &dall, disc->nparams, &gd, gen->nparams, &gg, batch, &dx));
-  PetscCall(PetscMalloc4(H_COLS * iters, &hist, latent * neval, &zeval, neval, &xeval, 3 * nbins, &dens));
-  if (gopt->needs_jacobian) PetscCall(PetscMalloc1(batch * gen->nparams, &J));
-  W2RngSeed(&rng, (uint64_t)seed);
-  W2RngSeed(&erng, (uint64_t)seed + 0x5eedULL); /* evaluation latents: one fixed set, common to all evaluations */
-  for (PetscInt k = 0; k < latent * neval; k++) zeval[k] = W2RngNormal(&erng);
-  PetscCall(Evaluate(gen, neval, zeval, xeval, mu, sd, &w2_0));
-  PetscCall(PetscPrintf(comm, "w2flow gan: target N(%.4f, %.4f^2); generator %" PetscInt_FMT " -> %" PetscInt_FMT " x %" PetscInt_FMT " %s -> 1 (%" PetscInt_FMT " parameters, %s), discriminator (%" PetscInt_FMT " parameters, %s); loss %s%s%s; batch %" PetscInt_FMT "\n", (double)mu, (double)sd, latent, gen->nlayers - 1, gen->nlayers > 1 ? gen->widths[1] : 0,
-                        W2Activations[gen->act], gen->nparams, gopt->type, disc->nparams, dopt->type, W2GanLossTypes[loss.type], div ? " " : "", div ? div->type : "", batch));
-  PetscCall(PetscPrintf(comm, "  iteration    loss_d       loss_g      |grad_d|    |grad_g|    W2 to target (initial %.4e)\n", (double)w2_0));
-  for (PetscInt it = 0; it < iters; it++) {
-    PetscReal *h = hist + H_COLS * it, ld = NAN, lg = NAN;
-    for (PetscInt s = 0; s < dsteps; s++) {
-      for (PetscInt k = 0; k < batch; k++) xall[k] = mu + sd * W2RngNormal(&rng);
-      for (PetscInt k = 0; k < latent * batch; k++) z[k] = W2RngNormal(&rng);
-      PetscCall(W2MLPForward(gen, batch, z, xall + batch));
-      PetscCall(W2MLPForward(disc, 2 * batch, xall, vall));
-      PetscCall(W2GanLossEval(&loss, batch, vall, batch, vall + batch, &ld, NULL, dall, dall + batch, NULL));
-      PetscCall(PetscArrayzero(gd, disc->nparams));
-      PetscCall(W2MLPBackward(disc, dall, gd, NULL));
-      PetscCall(W2OptimizerStep(dopt, disc->params, gd, 0, 0, NULL));
-    }
-    /* generator: loss_g through D and G; the data term (f-GAN) is evaluated on the last data batch */
-    for (PetscInt k = 0; k < batch; k++) xr[k] = xall[k];
-    for (PetscInt k = 0; k < latent * batch; k++) z[k] = W2RngNormal(&rng);
-    PetscCall(W2MLPForward(disc, batch, xr, vall));
-    PetscCall(W2MLPForward(gen, batch, z, xf));
-    PetscCall(W2MLPForward(disc, batch, xf, vall + batch));
-    PetscCall(W2GanLossEval(&loss, batch, vall, batch, vall + batch, NULL, &lg, NULL, NULL, dall));
-    PetscCall(W2MLPBackward(disc, dall, NULL, dx));
-    PetscCall(PetscArrayzero(gg, gen->nparams));
-    PetscCall(W2MLPBackward(gen, dx, gg, NULL));
-    PetscCheck(PetscIsNormalReal(lg) || lg == 0, comm, PETSC_ERR_NOT_CONVERGED, "GAN training diverged at iteration %" PetscInt_FMT " (generator loss %g): lower -gen_optim_lr or -disc_optim_lr", it, (double)lg);
-    if (J) PetscCall(W2MLPJacobian(gen, batch, z, J));
-    PetscCall(W2OptimizerStep(gopt, gen->params, gg, batch, batch, J));
-    h[H_IT] = it + 1;
-    h[H_LOSS_D] = ld;
-    h[H_LOSS_G] = lg;
-    h[H_GNORM_D] = Norm2(disc->nparams, gd);
-    h[H_GNORM_G] = Norm2(gen->nparams, gg);
-    h[H_W2] = NAN;
-    if ((it + 1) % eval_every == 0 || it + 1 == iters) PetscCall(Evaluate(gen, neval, zeval, xeval, mu, sd, &h[H_W2]));
-    if ((it + 1) % PetscMax(1, iters / 10) == 0 || it + 1 == iters) PetscCall(PetscPrintf(comm, "  %9" PetscInt_FMT "  %11.4e  %11.4e  %10.3e  %10.3e  %.4e\n", it + 1, (double)ld, (double)lg, (double)h[H_GNORM_D], (double)h[H_GNORM_G], (double)h[H_W2]));
+  PetscCall(GanAllocate(&g));
+  if (g.s.restart[0]) PetscCall(W2GanRunReadCheckpoint(&g));
+  if (!rank) {
+    char csv[PETSC_MAX_PATH_LEN + 4];
+    PetscCall(PetscSNPrintf(csv, sizeof(csv), "%s.csv", g.s.output));
+    g.csv = fopen(csv, "w");
+    PetscCheck(g.csv, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "-output %s: cannot create %s", g.s.output, csv);
+    for (int c = 0; c < C_COLS; c++) fprintf(g.csv, c ? ",%s" : "%s", g.names[c]);
+    fprintf(g.csv, "\n");
+    for (PetscInt r = 0; r < g.nrows; r++) /* a restart: the rows so far */
+      for (int c = 0; c < C_COLS; c++) fprintf(g.csv, c ? ",%.17g%s" : "%.17g%s", (double)g.rows[C_COLS * r + c], c == C_COLS - 1 ? "\n" : "");
   }
-  {
-    /* final density: histogram of the evaluation samples on [mu - 5 sd, mu + 5 sd] against the target density */
-    const PetscReal lo = mu - 5 * sd, w = 10 * sd / nbins;
-    PetscCall(W2MLPForward(gen, neval, zeval, xeval));
-    for (PetscInt b = 0; b < nbins; b++) {
-      const PetscReal x = lo + (b + 0.5) * w;
-      dens[3 * b]     = x;
-      dens[3 * b + 1] = 0;
-      dens[3 * b + 2] = PetscExpReal(-0.5 * PetscSqr((x - mu) / sd)) / (sd * PetscSqrtReal(2 * PETSC_PI));
+  PetscCall(PetscPrintf(comm, "w2flow gan: target %s; generator %" PetscInt_FMT " -> %" PetscInt_FMT " x %" PetscInt_FMT " %s -> %" PetscInt_FMT " (%" PetscInt_FMT " parameters, %s%s), discriminator (%" PetscInt_FMT " parameters, %s); loss %s%s%s; batch %" PetscInt_FMT "; every rank computes the same run, rank 0 writes\n", g.target->description, g.s.latent,
+                        g.gen->nlayers - 1, g.gen->nlayers > 1 ? g.gen->widths[1] : 0, W2Activations[g.gen->act], g.dim, g.ngen, g.gopt->type, g.dopt ? "" : ", joint step", g.ndisc, g.dopt ? g.dopt->type : "joint", W2GanLossTypes[g.loss.type], g.div ? " " : "", g.div ? g.div->type : "", g.s.batch));
+  if (g.s.restart[0]) PetscCall(PetscPrintf(comm, "  continuing from iteration %" PetscInt_FMT " of %s (%" PetscInt_FMT " history rows)\n", g.it, g.s.restart, g.nrows));
+  PetscCall(PetscPrintf(comm, "  iteration    loss_d       loss_g      |grad_d|    |grad_g|    %-12s %-12s %s\n", g.names[C_W2], "jsd_kde", g.names[C_KFRO]));
+  if (!g.s.restart[0]) {
+    g.wall0 = MPI_Wtime();
+    for (int c = 0; c < C_COLS; c++) row[c] = NAN;
+    row[C_IT]   = 0;
+    row[C_TIME] = 0;
+    ierr        = Evaluate(&g, row, &bad);
+    PetscCall(Verdict(comm, ierr, bad, &status));
+    if (status) PetscCall(Stop(comm, &g, 0, status, bad, row));
+    PetscCall(W2GanRunAppendRow(&g, comm, row));
+  }
+  for (PetscInt it = g.it; it < g.s.iters; it++) {
+    PetscReal ld = NAN, lg = NAN, gnd = NAN, gng = NAN;
+    ierr = Iterate(&g, &ld, &lg, &gnd, &gng, &bad);
+    PetscCall(Verdict(comm, ierr, bad, &status));
+    for (int c = 0; c < C_COLS; c++) row[c] = NAN;
+    row[C_IT]      = it + 1;
+    row[C_GNORM_D] = gnd;
+    row[C_GNORM_G] = gng;
+    row[C_LOSS_D]  = ld;
+    row[C_LOSS_G]  = lg;
+    if (status) PetscCall(Stop(comm, &g, it + 1, status, bad, row));
+    g.it = it + 1;
+    g.sum_d += ld;
+    g.sum_g += lg;
+    g.count++;
+    if ((it + 1) % g.s.log_every == 0 || it + 1 == g.s.iters) {
+      row[C_TIME]   = MPI_Wtime() - g.wall0;
+      row[C_LOSS_D] = g.sum_d / g.count;
+      row[C_LOSS_G] = g.sum_g / g.count;
+      if ((it + 1) % g.s.log_every == 0) { /* an off-grid last row leaves the window open: a restart continues it */
+        g.sum_d = g.sum_g = 0;
+        g.count           = 0;
+      }
+      {
+        const W2Rng krng = g.krng; /* an off-grid last row leaves the random planes' stream where a continued run expects it */
+        ierr = Evaluate(&g, row, &bad);
+        if ((it + 1) % g.s.log_every) g.krng = krng;
+      }
+      PetscCall(Verdict(comm, ierr, bad, &status));
+      if (status) PetscCall(Stop(comm, &g, it + 1, status, bad, row));
+      PetscCall(W2GanRunAppendRow(&g, comm, row));
+      if ((it + 1) / PetscMax(1, g.s.iters / 10) != (it + 1 - g.s.log_every) / PetscMax(1, g.s.iters / 10) || it + 1 == g.s.iters) /* about ten lines */
+        PetscCall(PetscPrintf(comm, "  %9" PetscInt_FMT "  %11.4e  %11.4e  %10.3e  %10.3e  %.6e %.6e %.4e\n", it + 1, (double)row[C_LOSS_D], (double)row[C_LOSS_G], (double)gnd, (double)gng, (double)row[C_W2], (double)row[C_JSD], (double)row[C_KFRO]));
     }
-    for (PetscInt k = 0; k < neval; k++) {
-      const PetscInt b = (PetscInt)PetscFloorReal((xeval[k] - lo) / w);
-      if (b >= 0 && b < nbins) dens[3 * b + 1] += 1.0 / (neval * w);
+    if (g.s.checkpoint_every && (it + 1) % g.s.checkpoint_every == 0 && it + 1 < g.s.iters) {
+      char msg[128];
+      PetscCall(PetscSNPrintf(msg, sizeof(msg), "running: checkpoint at iteration %" PetscInt_FMT " of %" PetscInt_FMT, it + 1, g.s.iters));
+      PetscCall(W2GanRunWrite(&g, comm, msg, PETSC_FALSE));
     }
   }
-  PetscCall(PetscSNPrintf(h5, sizeof(h5), "%s.h5", output));
-  PetscCall(PetscViewerHDF5Open(comm, h5, FILE_MODE_WRITE, &v));
-  PetscCall(W2H5WriteTable(v, "history", iters, H_COLS, hist));
-  PetscCall(W2H5WriteTable(v, "density", nbins, 3, dens));
-  PetscCall(W2H5WriteTable(v, "w2_initial", 1, 1, &w2_0));
-  PetscCall(W2GanW2ToGaussian(neval, xeval, mu, sd, &hist[H_COLS * (iters - 1) + H_W2]));
-  PetscCall(W2H5WriteTable(v, "final_samples_sorted", neval, 1, xeval));
-  PetscCall(W2H5WriteString(v, "command", "gan"));
-  PetscCall(W2H5WriteString(v, "w2flow_version", W2FLOW_VERSION));
-  PetscCall(W2H5WriteString(v, "columns:history", "iteration, loss_d, loss_g, |grad_d|, |grad_g|, W2 to the target from quantiles (NaN: not evaluated)"));
-  PetscCall(W2H5WriteString(v, "columns:density", "x, generated density (histogram of the evaluation samples), target density"));
-  PetscCall(PetscSNPrintf(buf, sizeof(buf), "loss %s%s%s; generator optimiser %s (lr %g); discriminator optimiser %s (lr %g); target N(%g, %g^2); initial W2 %.6e", W2GanLossTypes[loss.type], div ? " " : "", div ? div->type : "", gopt->type, (double)gopt->lr, dopt->type, (double)dopt->lr, (double)mu, (double)sd, (double)w2_0));
-  PetscCall(W2H5WriteString(v, "summary", buf));
-  PetscCall(PetscViewerDestroy(&v));
-  PetscCall(PetscPrintf(comm, "wrote %s\n", h5));
+  PetscCall(W2GanRunWrite(&g, comm, "complete", PETSC_TRUE));
+  PetscCall(PetscPrintf(comm, "wrote %s.h5 and %s.csv\n", g.s.output, g.s.output));
+  PetscCall(GanDestroy(&g));
   PetscCall(W2OptionsCheckUnused(comm, PETSC_FALSE));
-
-cleanup:
-  PetscCall(PetscFree5(z, xr, xf, xall, vall));
-  PetscCall(PetscFree4(dall, gd, gg, dx));
-  PetscCall(PetscFree4(hist, zeval, xeval, dens));
-  PetscCall(PetscFree(J));
-  PetscCall(W2OptimizerDestroy(&gopt));
-  PetscCall(W2OptimizerDestroy(&dopt));
-  PetscCall(W2MLPDestroy(&gen));
-  PetscCall(W2MLPDestroy(&disc));
-  PetscCall(W2DivergenceDestroy(&div));
   PetscFunctionReturn(0);
 }

@@ -73,3 +73,21 @@ PetscErrorCode W2DiracGanObjectiveGradient(void *ctx, const PetscReal x[], Petsc
   PetscCall(W2DiracGanObjective((const W2DiracGan *)ctx, x, NULL, v));
   PetscFunctionReturn(0);
 }
+
+PetscErrorCode W2DiracGanGradients(void *ctx, const PetscReal x[], PetscReal gG[], PetscReal gD[])
+{
+  const W2DiracGan *g = (const W2DiracGan *)ctx;
+  PetscReal         grad[2];
+
+  PetscFunctionBeginUser;
+  PetscCall(W2DiracGanObjective(g, x, NULL, grad));
+  if (gG) {
+    gG[0] = grad[0];
+    gG[1] = grad[1];
+  }
+  if (gD) {
+    gD[0] = -grad[0];
+    gD[1] = -grad[1] + (g->reg == W2_DIRAC_R1 ? g->gamma * x[1] : 0);
+  }
+  PetscFunctionReturn(0);
+}

@@ -32,6 +32,8 @@ PetscErrorCode W2OptimizerRegisterAll(void)
   PetscCall(W2OptimizerRegister("adam", W2OptimizerCreate_Adam));
   PetscCall(W2OptimizerRegister("natgrad", W2OptimizerCreate_Natgrad));
   PetscCall(W2OptimizerRegister("natgrad_momentum", W2OptimizerCreate_NatgradMomentum));
+  PetscCall(W2OptimizerRegister("sga", W2OptimizerCreate_SGA));
+  PetscCall(W2OptimizerRegister("consensus", W2OptimizerCreate_Consensus));
   PetscFunctionReturn(0);
 }
 
@@ -76,6 +78,8 @@ PetscErrorCode W2OptimizerCreateByName(const char type[], PetscInt n, W2Optimize
   o->solver    = W2_GN_AUTO;
   o->cg_rtol   = 1e-12;
   o->cg_max_it = 10 * n;
+  o->gamma     = 1;
+  o->align     = PETSC_TRUE;
   PetscCall(PetscCalloc3(n, &o->m, n, &o->v, n, &o->d));
   PetscCall(ctor(o));
   *opt = o;
@@ -94,6 +98,11 @@ PetscErrorCode W2OptimizerCreate(MPI_Comm comm, const char prefix[], const char 
   PetscOptionsBegin(comm, prefix, "Optimiser", NULL);
   PetscCall(PetscOptionsString("-optim_type", list, NULL, name, name, sizeof(name), NULL));
   PetscOptionsEnd();
+  {
+    W2OptimizerCtor ctor;
+    PetscCall(PetscFunctionListFind(W2OptimizerFunctions, name, &ctor));
+    PetscCheck(ctor, comm, PETSC_ERR_USER_INPUT, "-%soptim_type %s: unknown optimiser; choose one of: %s", p, name, list);
+  }
   PetscCall(W2OptimizerCreateByName(name, n, &o));
   PetscOptionsBegin(comm, prefix, "Optimiser parameters", NULL);
   PetscCall(PetscOptionsReal("-optim_lr", "Step (learning rate)", NULL, o->lr, &o->lr, NULL));
@@ -105,11 +114,16 @@ PetscErrorCode W2OptimizerCreate(MPI_Comm comm, const char prefix[], const char 
   PetscCall(PetscOptionsEnum("-optim_solver", "natgrad: solve of the metric", NULL, W2GNSolvers, (PetscEnum)o->solver, (PetscEnum *)&o->solver, NULL));
   PetscCall(PetscOptionsReal("-optim_cg_rtol", "natgrad cg: relative residual", NULL, o->cg_rtol, &o->cg_rtol, NULL));
   PetscCall(PetscOptionsInt("-optim_cg_max_it", "natgrad cg: iterations", NULL, o->cg_max_it, &o->cg_max_it, NULL));
+  if (o->needs_game) {
+    PetscCall(PetscOptionsReal("-optim_gamma", "consensus: gamma of L + gamma/2 |xi|^2; sga: lambda of xi + lambda A^T xi", NULL, o->gamma, &o->gamma, NULL));
+    PetscCall(PetscOptionsBool("-optim_align", "sga: sign alignment of lambda (Balduzzi et al. 2018, Alg. 1)", NULL, o->align, &o->align, NULL));
+  }
   PetscOptionsEnd();
   PetscCheck(o->lr > 0, comm, PETSC_ERR_USER_INPUT, "-%soptim_lr must be positive, got %g", p, (double)o->lr);
   PetscCheck(o->momentum >= 0 && o->momentum < 1, comm, PETSC_ERR_USER_INPUT, "-%soptim_momentum must lie in [0, 1), got %g", p, (double)o->momentum);
   PetscCheck(o->beta1 >= 0 && o->beta1 < 1 && o->beta2 >= 0 && o->beta2 < 1, comm, PETSC_ERR_USER_INPUT, "-%soptim_beta1 and -%soptim_beta2 must lie in [0, 1), got %g, %g", p, p, (double)o->beta1, (double)o->beta2);
   PetscCheck(o->damping >= 0, comm, PETSC_ERR_USER_INPUT, "-%soptim_damping must be >= 0, got %g", p, (double)o->damping);
+  PetscCheck(o->gamma >= 0, comm, PETSC_ERR_USER_INPUT, "-%soptim_gamma must be >= 0, got %g", p, (double)o->gamma);
   PetscCheck(o->solver != W2_GN_WOODBURY || o->damping > 0, comm, PETSC_ERR_USER_INPUT, "-%soptim_solver woodbury needs -%soptim_damping > 0", p, p);
   *opt = o;
   PetscFunctionReturn(0);
@@ -119,8 +133,17 @@ PetscErrorCode W2OptimizerStep(W2Optimizer *o, PetscReal x[], const PetscReal g[
 {
   PetscFunctionBeginUser;
   PetscCheck(!o->needs_jacobian || (J && N >= 1 && rows >= N), PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "optimiser %s needs the per-sample Jacobians", o->type);
+  PetscCheck(!o->needs_game || o->game, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "optimiser %s acts on a game: call W2OptimizerSetGame first", o->type);
   o->t++;
   PetscCall(o->step(o, x, g, rows, N, J));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode W2OptimizerSetGame(W2Optimizer *o, const W2Game *game)
+{
+  PetscFunctionBeginUser;
+  PetscCheck(game && game->n == o->n, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "optimiser %s has %" PetscInt_FMT " parameters, the game %" PetscInt_FMT, o->type, o->n, game ? game->n : -1);
+  o->game = game;
   PetscFunctionReturn(0);
 }
 
@@ -133,7 +156,8 @@ PetscErrorCode W2OptimizerDestroy(W2Optimizer **opt)
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode W2GaussNewtonMetric(PetscInt rows, PetscInt n, PetscInt N, const PetscReal J[], PetscReal lambda, PetscReal G[])
+/* the lower triangle of G = (1/N) J^T J + lambda I, all that potrf("L") reads: syrk does half the products of gemm */
+static PetscErrorCode GaussNewtonMetricLower(PetscInt rows, PetscInt n, PetscInt N, const PetscReal J[], PetscReal lambda, PetscReal G[])
 {
   PetscBLASInt    br, bn;
   const PetscReal a = 1.0 / N, zero = 0;
@@ -141,8 +165,17 @@ PetscErrorCode W2GaussNewtonMetric(PetscInt rows, PetscInt n, PetscInt N, const 
   PetscFunctionBeginUser;
   PetscCall(PetscBLASIntCast(rows, &br));
   PetscCall(PetscBLASIntCast(n, &bn));
-  PetscCallBLAS("BLASgemm", BLASgemm_("T", "N", &bn, &bn, &br, &a, J, &br, J, &br, &zero, G, &bn));
+  PetscCallBLAS("BLASsyrk", BLASsyrk_("L", "T", &bn, &br, &a, J, &br, &zero, G, &bn));
   for (PetscInt i = 0; i < n; i++) G[i + n * i] += lambda;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode W2GaussNewtonMetric(PetscInt rows, PetscInt n, PetscInt N, const PetscReal J[], PetscReal lambda, PetscReal G[])
+{
+  PetscFunctionBeginUser;
+  PetscCall(GaussNewtonMetricLower(rows, n, N, J, lambda, G));
+  for (PetscInt j = 1; j < n; j++) /* the upper triangle by symmetry */
+    for (PetscInt i = 0; i < j; i++) G[i + n * j] = G[j + n * i];
   PetscFunctionReturn(0);
 }
 
@@ -182,7 +215,7 @@ PetscErrorCode W2GaussNewtonDirection(PetscInt rows, PetscInt n, PetscInt N, con
   if (solver == W2_GN_CHOLESKY) {
     PetscReal *G;
     PetscCall(PetscMalloc1(n * n, &G));
-    PetscCall(W2GaussNewtonMetric(rows, n, N, J, lambda, G));
+    PetscCall(GaussNewtonMetricLower(rows, n, N, J, lambda, G));
     PetscCall(PetscArraycpy(d, g, n));
     PetscCall(Cholesky(n, G, d, "Gauss-Newton metric"));
     PetscCall(PetscFree(G));
@@ -195,7 +228,7 @@ PetscErrorCode W2GaussNewtonDirection(PetscInt rows, PetscInt n, PetscInt N, con
     PetscCall(PetscBLASIntCast(rows, &br));
     PetscCall(PetscBLASIntCast(n, &bn));
     PetscCall(PetscMalloc2(rows * rows, &K, rows, &w));
-    PetscCallBLAS("BLASgemm", BLASgemm_("N", "T", &br, &br, &bn, &a, J, &br, J, &br, &zero, K, &br));
+    PetscCallBLAS("BLASsyrk", BLASsyrk_("L", "N", &br, &bn, &a, J, &br, &zero, K, &br)); /* lower triangle: potrf("L") */
     for (PetscInt i = 0; i < rows; i++) K[i + rows * i] += N * lambda;
     PetscCallBLAS("BLASgemv", BLASgemv_("N", &br, &bn, &a, J, &br, g, &one, &zero, w, &one));
     PetscCall(Cholesky(rows, K, w, "Woodbury capacitance matrix"));

@@ -1,6 +1,8 @@
-/// @file Generator and discriminator optimisers (THEORY.md 8), chosen by name from a registry: sgd, adam, natgrad, natgrad_momentum.
+/// @file Generator and discriminator optimisers (THEORY.md 8), chosen by name from a registry: sgd, adam, natgrad, natgrad_momentum,
+/// and the game-aware joint optimisers sga and consensus (THEORY.md 6, 8).
 #pragma once
 #include <petscsys.h>
+#include "gan/game.h"
 
 /* Solves of the Gauss-Newton system ((1/N) sum_i J_i^T J_i + lambda I) d = g. auto: woodbury when the rows of J are fewer than
    the parameters and lambda > 0, else cholesky. */
@@ -24,6 +26,13 @@ struct W2Optimizer_s {
   PetscReal *m, *v, *d;      /* state: first and second moments / velocity; last direction */
   /* x -= step(g); J: rows x n column-major stacked per-sample Jacobians of N samples (rows = N * outputs), or NULL */
   PetscErrorCode (*step)(W2Optimizer *, PetscReal x[], const PetscReal g[], PetscInt rows, PetscInt N, const PetscReal J[]);
+  /* game-aware optimisers (sga, consensus): they act on the joint parameters x = (generator, discriminator) of a game, take
+     g = xi(x), the simultaneous gradient, and evaluate Jacobian-vector products of xi through the game */
+  PetscBool     needs_game;
+  const W2Game *game;  /* borrowed, set by W2OptimizerSetGame */
+  PetscReal     gamma; /* consensus: gamma in L + gamma/2 |xi|^2; sga: lambda */
+  PetscBool     align; /* sga: sign alignment of lambda (Balduzzi et al. 2018, Alg. 1) */
+  PetscReal     last_lambda; /* sga: the signed lambda of the last step */
 };
 typedef PetscErrorCode (*W2OptimizerCtor)(W2Optimizer *);
 
@@ -35,6 +44,8 @@ PetscErrorCode W2OptimizerCreate(MPI_Comm comm, const char prefix[], const char 
 PetscErrorCode W2OptimizerCreateByName(const char type[], PetscInt n, W2Optimizer **opt);
 PetscErrorCode W2OptimizerStep(W2Optimizer *opt, PetscReal x[], const PetscReal g[], PetscInt rows, PetscInt N, const PetscReal J[]);
 PetscErrorCode W2OptimizerDestroy(W2Optimizer **opt);
+/* the game a joint optimiser differentiates (n must equal game->n) */
+PetscErrorCode W2OptimizerSetGame(W2Optimizer *opt, const W2Game *game);
 
 /* G = (1/N) J^T J + lambda I (n x n, column-major) */
 PetscErrorCode W2GaussNewtonMetric(PetscInt rows, PetscInt n, PetscInt N, const PetscReal J[], PetscReal lambda, PetscReal G[]);
@@ -46,3 +57,5 @@ PetscErrorCode W2OptimizerCreate_SGD(W2Optimizer *);
 PetscErrorCode W2OptimizerCreate_Adam(W2Optimizer *);
 PetscErrorCode W2OptimizerCreate_Natgrad(W2Optimizer *);
 PetscErrorCode W2OptimizerCreate_NatgradMomentum(W2Optimizer *);
+PetscErrorCode W2OptimizerCreate_SGA(W2Optimizer *);
+PetscErrorCode W2OptimizerCreate_Consensus(W2Optimizer *);

@@ -63,13 +63,13 @@ int main(int argc, char **argv)
         const PetscScalar *h;
         PetscInt           len;
         PetscCall(VecCreate(PETSC_COMM_WORLD, &hist));
-        PetscCall(VecSetBlockSize(hist, d ? 1 : 6));
+        PetscCall(VecSetBlockSize(hist, d ? 1 : 14)); /* iteration, wall_s, loss_d, loss_g, grad_norm_d, grad_norm_g, W1_quantile, W2_quantile, ... */
         PetscCall(PetscObjectSetName((PetscObject)hist, d ? "w2_initial" : "history"));
         PetscCall(VecLoad(hist, v));
         PetscCall(VecGetSize(hist, &len));
         PetscCall(VecGetArrayRead(hist, &h));
         if (d) w2_0 = h[0];
-        else w2_end = h[len - 1];
+        else w2_end = h[len - 14 + 7];
         PetscCall(VecRestoreArrayRead(hist, &h));
         PetscCall(VecDestroy(&hist));
       }
