@@ -14,8 +14,8 @@ bench="$build/benchmarks/bench_flow"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 mpiexec=${MPIEXEC:-mpiexec}
 sizes=${BENCH_SIZES:-128,256,512,1024}
-serial_configs=${BENCH_SERIAL_CONFIGS:-hypre,hypre_ew_lag,gamg,mg}
-mpi_configs=${BENCH_MPI_CONFIGS:-hypre,hypre_ew_lag}
+serial_configs=${BENCH_SERIAL_CONFIGS:-fft,hypre,hypre_old}
+mpi_configs=${BENCH_MPI_CONFIGS:-fft,hypre}
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

@@ -1,45 +1,6 @@
 /// @file Upwind finite volumes for d_t rho = div(rho grad phi): exact mass, E_h' = -D_h <= 0 (THEORY.md 3).
 #include "solver/flow.h"
 
-PetscErrorCode W2FlowCreate(W2Grid *grid, W2Divergence *div, Vec q, PetscInt order, W2Flow **flow)
-{
-  W2Flow *fl;
-
-  PetscFunctionBeginUser;
-  PetscCheck(order == 1 || order == 2, grid->comm, PETSC_ERR_USER_INPUT, "-flow_order must be 1 or 2, got %" PetscInt_FMT, order);
-  PetscCheck(grid->stencil >= order, grid->comm, PETSC_ERR_ARG_INCOMP, "order %" PetscInt_FMT " needs a grid with ghost width %" PetscInt_FMT, order, order);
-  PetscCall(PetscNew(&fl));
-  fl->grid           = grid;
-  fl->div            = div;
-  fl->order          = order;
-  fl->cfl            = 0.5;
-  fl->ssp_coefficient = 1.0;
-  fl->step_scale      = 1.0;
-  fl->dt_max         = PETSC_MAX_REAL;
-  fl->positivity_tol = 1e-12;
-  PetscCall(PetscObjectReference((PetscObject)q));
-  fl->q = q;
-  PetscCall(DMCreateLocalVector(grid->da, &fl->qloc));
-  PetscCall(DMGlobalToLocal(grid->da, q, INSERT_VALUES, fl->qloc));
-  PetscCall(VecDuplicate(fl->qloc, &fl->rholoc));
-  PetscCall(VecDuplicate(fl->qloc, &fl->philoc));
-  *flow = fl;
-  PetscFunctionReturn(0);
-}
-
-PetscErrorCode W2FlowDestroy(W2Flow **flow)
-{
-  PetscFunctionBeginUser;
-  if (!*flow) PetscFunctionReturn(0);
-  PetscCall(VecDestroy(&(*flow)->saved));
-  PetscCall(VecDestroy(&(*flow)->q));
-  PetscCall(VecDestroy(&(*flow)->qloc));
-  PetscCall(VecDestroy(&(*flow)->rholoc));
-  PetscCall(VecDestroy(&(*flow)->philoc));
-  PetscCall(PetscFree(*flow));
-  PetscFunctionReturn(0);
-}
-
 /* Layout of the ghosted local arrays: cell (i,j) at (j-gys)*gxm + (i-gxs). */
 typedef struct {
   PetscInt gxs, gys, gxm, gym;
@@ -63,6 +24,60 @@ static PetscErrorCode GetLayout(const W2Grid *g, Layout *l)
   PetscFunctionReturn(0);
 }
 
+PetscErrorCode W2FlowCreate(W2Grid *grid, W2Divergence *div, Vec q, PetscInt order, W2Flow **flow)
+{
+  W2Flow      *fl;
+  Layout       l;
+  PetscScalar *qi;
+  PetscInt     n;
+
+  PetscFunctionBeginUser;
+  PetscCheck(order == 1 || order == 2, grid->comm, PETSC_ERR_USER_INPUT, "-flow_order must be 1 or 2, got %" PetscInt_FMT, order);
+  PetscCheck(grid->stencil >= order, grid->comm, PETSC_ERR_ARG_INCOMP, "order %" PetscInt_FMT " needs a grid with ghost width %" PetscInt_FMT, order, order);
+  PetscCall(PetscNew(&fl));
+  fl->grid           = grid;
+  fl->div            = div;
+  fl->order          = order;
+  fl->cfl            = 0.5;
+  fl->ssp_coefficient = 1.0;
+  fl->step_scale      = 1.0;
+  fl->dt_max         = PETSC_MAX_REAL;
+  fl->positivity_tol = 1e-12;
+  PetscCall(PetscObjectReference((PetscObject)q));
+  fl->q = q;
+  PetscCall(DMCreateLocalVector(grid->da, &fl->qloc));
+  PetscCall(DMGlobalToLocal(grid->da, q, INSERT_VALUES, fl->qloc));
+  PetscCall(VecDuplicate(fl->qloc, &fl->rholoc));
+  PetscCall(VecDuplicate(fl->qloc, &fl->philoc));
+  /* 1/q by division, not VecReciprocal (which maps 0 to 0): t * (1/q) keeps the t/q semantics at q = 0 */
+  PetscCall(VecDuplicate(fl->qloc, &fl->qinvloc));
+  PetscCall(VecCopy(fl->qloc, fl->qinvloc));
+  PetscCall(VecGetLocalSize(fl->qinvloc, &n));
+  PetscCall(VecGetArray(fl->qinvloc, &qi));
+  for (PetscInt k = 0; k < n; k++) qi[k] = 1.0 / qi[k];
+  PetscCall(VecRestoreArray(fl->qinvloc, &qi));
+  PetscCall(GetLayout(grid, &l));
+  PetscCall(PetscMalloc1(l.gxm * l.gym, &fl->dphi));
+  *flow = fl;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode W2FlowDestroy(W2Flow **flow)
+{
+  PetscFunctionBeginUser;
+  if (!*flow) PetscFunctionReturn(0);
+  PetscCall(VecDestroy(&(*flow)->saved));
+  PetscCall(VecDestroy(&(*flow)->q));
+  PetscCall(VecDestroy(&(*flow)->qloc));
+  PetscCall(VecDestroy(&(*flow)->qinvloc));
+  PetscCall(VecDestroy(&(*flow)->rholoc));
+  PetscCall(VecDestroy(&(*flow)->philoc));
+  PetscCall(PetscFree((*flow)->dphi));
+  PetscCall(PetscFree((*flow)->coo_v));
+  PetscCall(PetscFree(*flow));
+  PetscFunctionReturn(0);
+}
+
 static inline PetscInt Local(const Layout *l, PetscInt i, PetscInt j) { return (j - l->gys) * l->gxm + (i - l->gxs); }
 
 static inline PetscReal MinMod(PetscReal a, PetscReal b)
@@ -71,10 +86,11 @@ static inline PetscReal MinMod(PetscReal a, PetscReal b)
   return a > 0 ? PetscMin(a, b) : PetscMax(a, b);
 }
 
-/* Flux through the face between cell c and c+s: u = -(phi_{c+s} - phi_c)/h, F = u+ rho_c^E + u- rho_{c+s}^W. */
-static inline PetscReal FaceFlux(const PetscReal *rho, const PetscReal *phi, PetscInt c, PetscInt s, PetscReal h, PetscInt order, PetscReal *u)
+/* Flux through the face between cell c and c+s: u = -(phi_{c+s} - phi_c)/h, F = u+ rho_c^E + u- rho_{c+s}^W
+   (hinv = 1/h: a product instead of a division; exact when N is a power of two, else within 1 ulp). */
+static inline PetscReal FaceFlux(const PetscReal *rho, const PetscReal *phi, PetscInt c, PetscInt s, PetscReal hinv, PetscInt order, PetscReal *u)
 {
-  const PetscReal v = -(phi[c + s] - phi[c]) / h;
+  const PetscReal v = -(phi[c + s] - phi[c]) * hinv;
   PetscReal       east = rho[c], west = rho[c + s];
   if (order == 2) {
     east += 0.5 * MinMod(rho[c + s] - rho[c], rho[c] - rho[c - s]);
@@ -86,24 +102,28 @@ static inline PetscReal FaceFlux(const PetscReal *rho, const PetscReal *phi, Pet
 
 /* rholoc = rho with ghosts (negative parts cut to 0 where f'(0) is finite), philoc = f'(rho/q) on the
    star stencil (the corners of a star-stencil local vector hold no data). Counts cells outside the
-   domain and records the raw minimum over owned cells. */
-static PetscErrorCode PrepareLocal(W2Flow *fl, Vec rho, PetscInt *invalid, PetscReal *raw_min)
+   domain; records the raw minimum over owned cells when raw_min is not NULL (only the diagnostics use
+   it: it is a pass over rho); fills dphi = f''(rho/q)/q (0 where rho = 0) when dphi is not NULL. */
+static PetscErrorCode PrepareLocal(W2Flow *fl, Vec rho, PetscInt *invalid, PetscReal *raw_min, PetscReal *dphi)
 {
   const W2Divergence *d = fl->div;
-  const PetscScalar  *q, *own;
+  const PetscScalar  *qi, *own;
   PetscScalar        *r, *p;
   PetscInt            bad = 0, nown;
-  PetscReal           rmin = PETSC_MAX_REAL;
   Layout              l;
 
   PetscFunctionBeginUser;
   PetscCall(GetLayout(fl->grid, &l));
-  PetscCall(VecGetLocalSize(rho, &nown));
-  PetscCall(VecGetArrayRead(rho, &own));
-  for (PetscInt k = 0; k < nown; k++) rmin = PetscMin(rmin, PetscRealPart(own[k]));
-  PetscCall(VecRestoreArrayRead(rho, &own));
+  if (raw_min) {
+    PetscReal rmin = PETSC_MAX_REAL;
+    PetscCall(VecGetLocalSize(rho, &nown));
+    PetscCall(VecGetArrayRead(rho, &own));
+    for (PetscInt k = 0; k < nown; k++) rmin = PetscMin(rmin, PetscRealPart(own[k]));
+    PetscCall(VecRestoreArrayRead(rho, &own));
+    *raw_min = rmin;
+  }
   PetscCall(DMGlobalToLocal(fl->grid->da, rho, INSERT_VALUES, fl->rholoc));
-  PetscCall(VecGetArrayRead(fl->qloc, &q));
+  PetscCall(VecGetArrayRead(fl->qinvloc, &qi));
   PetscCall(VecGetArray(fl->rholoc, &r));
   PetscCall(VecGetArray(fl->philoc, &p));
   for (PetscInt j = l.gys; j < l.gys + l.gym; j++) {
@@ -113,20 +133,59 @@ static PetscErrorCode PrepareLocal(W2Flow *fl, Vec rho, PetscInt *invalid, Petsc
     for (PetscInt i = i0; i < i1; i++) {
       const PetscInt k = Local(&l, i, j);
       PetscReal      t = r[k];
-      if (PetscIsNanReal(t)) bad++;
+      if (t != t) bad++; /* NaN (PetscIsNanReal is an out-of-line call) */
       else if (t < 0 || (t == 0 && d->needs_positive)) {
         if (d->needs_positive) bad++;
         t = r[k] = 0.0;
       }
-      p[k] = d->df(d, t / q[k]);
+      p[k] = d->df(d, t * qi[k]);
+      if (dphi) dphi[k] = t > 0 ? d->d2f(d, t * qi[k]) * qi[k] : 0.0;
     }
   }
   PetscCall(VecRestoreArray(fl->philoc, &p));
   PetscCall(VecRestoreArray(fl->rholoc, &r));
-  PetscCall(VecRestoreArrayRead(fl->qloc, &q));
+  PetscCall(VecRestoreArrayRead(fl->qinvloc, &qi));
   *invalid = bad;
-  *raw_min = rmin;
   PetscFunctionReturn(0);
+}
+
+/* One pass over the owned cells: per cell the east and north face fluxes, the divergence written once
+   (out = (F_w - F_e)/hx + (F_s - F_n)/hy, the order of the sums of two separate sweeps), the south
+   fluxes of the row kept in below[]. Inlined with constant order and with_diag. */
+static inline __attribute__((always_inline)) void Sweep(const Layout *l, PetscInt dim, const PetscReal *r, const PetscReal *p, PetscScalar *out, PetscReal *below, const PetscReal hinv[2], const PetscInt order, const PetscBool with_diag, PetscReal *dissipation, PetscReal speed[2])
+{
+  const PetscInt xs = l->own.xs, xm = l->own.xm, ys = l->own.ys, ym = l->own.ym, sy = l->stride[1];
+  PetscReal      u, diss = 0, s0 = 0, s1 = 0;
+
+  if (dim > 1)
+    for (PetscInt i = 0; i < xm; i++) below[i] = FaceFlux(r, p, Local(l, xs + i, ys) - sy, sy, hinv[1], order, &u);
+  for (PetscInt j = ys; j < ys + ym; j++) {
+    PetscInt     c    = Local(l, xs, j);
+    PetscReal    west = FaceFlux(r, p, c - 1, 1, hinv[0], order, &u);
+    PetscScalar *o    = out ? out + (j - ys) * xm : NULL;
+    for (PetscInt i = 0; i < xm; i++, c++) {
+      const PetscReal east = FaceFlux(r, p, c, 1, hinv[0], order, &u);
+      PetscReal       v    = (west - east) * hinv[0]; /* d_t rho = -(F_e - F_w)/h */
+      if (with_diag) {
+        diss += u * east;
+        s0 = PetscMax(s0, PetscAbsReal(u));
+      }
+      west = east;
+      if (dim > 1) {
+        const PetscReal north = FaceFlux(r, p, c, sy, hinv[1], order, &u);
+        v += (below[i] - north) * hinv[1];
+        if (with_diag) {
+          diss += u * north;
+          s1 = PetscMax(s1, PetscAbsReal(u));
+        }
+        below[i] = north;
+      }
+      if (o) o[i] = v;
+    }
+  }
+  *dissipation = diss;
+  speed[0]     = s0;
+  speed[1]     = s1;
 }
 
 PetscErrorCode W2FlowEvaluate(W2Flow *fl, Vec rho, Vec G, W2FlowDiagnostics *diag, PetscBool *valid)
@@ -135,7 +194,8 @@ PetscErrorCode W2FlowEvaluate(W2Flow *fl, Vec rho, Vec G, W2FlowDiagnostics *dia
   const W2Divergence *d = fl->div;
   Layout              l;
   PetscInt            invalid;
-  PetscReal           raw_min, dissipation = 0, speed[2] = {0, 0}, energy = 0, mass = 0, kappa = 0;
+  PetscReal           raw_min = 0, dissipation = 0, speed[2] = {0, 0}, energy = 0, mass = 0, kappa = 0;
+  const PetscReal     hinv[2] = {1.0 / g->h[0], 1.0 / g->h[1]};
   const PetscScalar  *r, *p, *q;
   PetscScalar        *out = NULL;
   PetscReal          *below;
@@ -143,51 +203,26 @@ PetscErrorCode W2FlowEvaluate(W2Flow *fl, Vec rho, Vec G, W2FlowDiagnostics *dia
   PetscFunctionBeginUser;
   fl->rhs_evaluations += G ? 1 : 0;
   PetscCall(GetLayout(g, &l));
-  PetscCall(PrepareLocal(fl, rho, &invalid, &raw_min));
+  PetscCall(PrepareLocal(fl, rho, &invalid, diag ? &raw_min : NULL, NULL));
   PetscCall(VecGetArrayRead(fl->rholoc, &r));
   PetscCall(VecGetArrayRead(fl->philoc, &p));
   PetscCall(VecGetArrayRead(fl->qloc, &q));
   if (G) PetscCall(VecGetArray(G, &out));
   PetscCall(PetscMalloc1(l.own.xm, &below));
-  {
-    const PetscInt xs = l.own.xs, xm = l.own.xm, ys = l.own.ys, ym = l.own.ym, order = fl->order;
-    const PetscInt sx = l.stride[0], sy = l.stride[1];
-    PetscReal      u;
-    /* x faces: sweep each row keeping the flux through the west face */
-    for (PetscInt j = ys; j < ys + ym; j++) {
-      PetscInt  c     = Local(&l, xs, j);
-      PetscReal west  = FaceFlux(r, p, c - sx, sx, g->h[0], order, &u);
-      for (PetscInt i = 0; i < xm; i++, c++) {
-        const PetscReal east = FaceFlux(r, p, c, sx, g->h[0], order, &u);
-        if (out) out[(j - ys) * xm + i] = (west - east) / g->h[0]; /* d_t rho = -(F_e - F_w)/h */
-        dissipation += u * east;
-        speed[0] = PetscMax(speed[0], PetscAbsReal(u));
-        west     = east;
-      }
-    }
-    /* y faces: sweep rows upward keeping the flux through the south face of each column */
-    if (g->dim > 1) {
-      for (PetscInt i = 0; i < xm; i++) below[i] = FaceFlux(r, p, Local(&l, xs + i, ys) - sy, sy, g->h[1], order, &u);
-      for (PetscInt j = ys; j < ys + ym; j++) {
-        PetscInt c = Local(&l, xs, j);
-        for (PetscInt i = 0; i < xm; i++, c++) {
-          const PetscReal north = FaceFlux(r, p, c, sy, g->h[1], order, &u);
-          if (out) out[(j - ys) * xm + i] += (below[i] - north) / g->h[1];
-          dissipation += u * north;
-          speed[1] = PetscMax(speed[1], PetscAbsReal(u));
-          below[i] = north;
-        }
-      }
-    }
-    if (diag) {
-      for (PetscInt j = ys; j < ys + ym; j++) {
-        PetscInt c = Local(&l, xs, j);
-        for (PetscInt i = 0; i < xm; i++, c++) {
-          const PetscReal t = r[c] / q[c];
-          energy += q[c] * d->f(d, t);
-          mass += r[c];
-          kappa = PetscMax(kappa, t * d->d2f(d, t));
-        }
+  if (diag || out) {
+    /* specialised copies: the common calls (RHS of a stage, order 1 or 2) carry no diagnostics */
+    if (diag) Sweep(&l, g->dim, r, p, out, below, hinv, fl->order, PETSC_TRUE, &dissipation, speed);
+    else if (fl->order == 1) Sweep(&l, g->dim, r, p, out, below, hinv, 1, PETSC_FALSE, &dissipation, speed);
+    else Sweep(&l, g->dim, r, p, out, below, hinv, 2, PETSC_FALSE, &dissipation, speed);
+  }
+  if (diag) {
+    for (PetscInt j = l.own.ys; j < l.own.ys + l.own.ym; j++) {
+      PetscInt c = Local(&l, l.own.xs, j);
+      for (PetscInt i = 0; i < l.own.xm; i++, c++) {
+        const PetscReal t = r[c] / q[c];
+        energy += q[c] * d->f(d, t);
+        mass += r[c];
+        kappa = PetscMax(kappa, t * d->d2f(d, t));
       }
     }
   }
@@ -216,14 +251,13 @@ PetscErrorCode W2FlowEvaluate(W2Flow *fl, Vec rho, Vec G, W2FlowDiagnostics *dia
 PetscErrorCode W2FlowPotential(W2Flow *fl, Vec rho, Vec phi)
 {
   PetscInt           invalid;
-  PetscReal          raw_min;
   Layout             l;
   const PetscScalar *p;
   PetscScalar       *out;
 
   PetscFunctionBeginUser;
   PetscCall(GetLayout(fl->grid, &l));
-  PetscCall(PrepareLocal(fl, rho, &invalid, &raw_min));
+  PetscCall(PrepareLocal(fl, rho, &invalid, NULL, NULL));
   /* owned part of the ghosted array (DMLocalToGlobal refuses periodic axes held by one rank) */
   PetscCall(VecGetArrayRead(fl->philoc, &p));
   PetscCall(VecGetArray(phi, &out));
@@ -270,55 +304,83 @@ PetscReal W2FlowExplicitStepLimit(const W2Flow *fl, const W2FlowDiagnostics *dia
   return fl->cfl * fl->ssp_coefficient / PetscMax(PetscMax(transport, diffusion), PETSC_SMALL);
 }
 
+/* The COO pattern of the first-order Jacobian: per owned cell (row order) the centre, then west, east
+   (and south, north) in the ghosted local numbering of the DMDA's local-to-global mapping. Duplicates
+   (an axis of one or two cells) are summed by MatSetValuesCOO, as ADD_VALUES did. */
+static PetscErrorCode SetJacobianPattern(W2Flow *fl, const Layout *l, Mat J)
+{
+  const PetscInt w = 1 + 2 * fl->grid->dim, n = l->own.xm * l->own.ym * w;
+  PetscInt      *ri, *ci, k = 0;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscMalloc2(n, &ri, n, &ci));
+  for (PetscInt j = l->own.ys; j < l->own.ys + l->own.ym; j++)
+    for (PetscInt i = l->own.xs; i < l->own.xs + l->own.xm; i++) {
+      const PetscInt c = Local(l, i, j);
+      for (PetscInt e = 0; e < w; e++) ri[k + e] = c;
+      ci[k++] = c;
+      for (PetscInt a = 0; a < fl->grid->dim; a++) {
+        ci[k++] = c - l->stride[a];
+        ci[k++] = c + l->stride[a];
+      }
+    }
+  PetscCall(MatSetPreallocationCOOLocal(J, n, ri, ci));
+  PetscCall(PetscFree2(ri, ci));
+  PetscCall(PetscFree(fl->coo_v));
+  PetscCall(PetscMalloc1(n, &fl->coo_v));
+  PetscCall(PetscObjectGetId((PetscObject)J, &fl->coo_mat));
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode W2FlowJacobian(W2Flow *fl, Vec rho, Mat J)
 {
-  const W2Grid       *g = fl->grid;
-  const W2Divergence *d = fl->div;
-  Layout              l;
-  PetscInt            invalid;
-  PetscReal           raw_min;
-  const PetscScalar  *r, *p, *q;
+  const W2Grid      *g = fl->grid;
+  Layout             l;
+  PetscInt           invalid, k = 0;
+  PetscObjectId      id;
+  PetscReal          kappa = 0;
+  const PetscReal    hinv[2] = {1.0 / g->h[0], 1.0 / g->h[1]};
+  const PetscReal   *dp = fl->dphi;
+  const PetscScalar *r, *p;
+  PetscScalar       *val;
 
   PetscFunctionBeginUser;
   PetscCall(GetLayout(g, &l));
-  PetscCall(PrepareLocal(fl, rho, &invalid, &raw_min));
-  PetscCall(MatZeroEntries(J));
+  PetscCall(PrepareLocal(fl, rho, &invalid, NULL, fl->dphi));
+  PetscCall(PetscObjectGetId((PetscObject)J, &id));
+  if (id != fl->coo_mat || !fl->coo_v) PetscCall(SetJacobianPattern(fl, &l, J));
+  val = fl->coo_v;
   PetscCall(VecGetArrayRead(fl->rholoc, &r));
   PetscCall(VecGetArrayRead(fl->philoc, &p));
-  PetscCall(VecGetArrayRead(fl->qloc, &q));
   for (PetscInt j = l.own.ys; j < l.own.ys + l.own.ym; j++)
     for (PetscInt i = l.own.xs; i < l.own.xs + l.own.xm; i++) {
       const PetscInt c = Local(&l, i, j);
-      MatStencil     row = {.i = i, .j = j}, col[5];
-      PetscScalar    val[5] = {0, 0, 0, 0, 0};
-      col[0] = row;
+      PetscScalar   *v = val + k;
+      v[0] = 0;
+      kappa += r[c] * dp[c]; /* the local diffusivity rho f''(rho/q)/q */
       for (PetscInt a = 0; a < g->dim; a++) {
         const PetscInt  s = l.stride[a];
-        const PetscReal h = g->h[a];
-        MatStencil      lo = row, hi = row;
-        if (a == 0) { lo.i--; hi.i++; } else { lo.j--; hi.j++; }
-        col[1 + 2 * a] = lo;
-        col[2 + 2 * a] = hi;
+        const PetscReal hi = hinv[a];
+        v[1 + 2 * a] = v[2 + 2 * a] = 0;
         /* G_c = -(F(c,c+s) - F(c-s,c))/h, F(a,b) = u+ rho_a + u- rho_b, u = -(phi_b - phi_a)/h, dphi/drho = f''(rho/q)/q */
         for (PetscInt side = 0; side < 2; side++) {
           const PetscInt  ca = side ? c : c - s, cb = ca + s;
-          const PetscReal u = -(p[cb] - p[ca]) / h, up = u > 0 ? r[ca] : r[cb];
-          const PetscReal dpa = r[ca] > 0 ? d->d2f(d, r[ca] / q[ca]) / q[ca] : 0.0;
-          const PetscReal dpb = r[cb] > 0 ? d->d2f(d, r[cb] / q[cb]) / q[cb] : 0.0;
-          const PetscReal dFa = (u > 0 ? u : 0.0) * (r[ca] > 0) + up * dpa / h;
-          const PetscReal dFb = (u > 0 ? 0.0 : u) * (r[cb] > 0) - up * dpb / h;
-          const PetscReal sign = side ? -1.0 / h : 1.0 / h;
-          /* side 1: face (c, c+s) -> columns c (0) and c+s (hi); side 0: face (c-s, c) -> lo and c */
-          if (side) { val[0] += sign * dFa; val[2 + 2 * a] += sign * dFb; }
-          else { val[1 + 2 * a] += sign * dFa; val[0] += sign * dFb; }
+          const PetscReal u = -(p[cb] - p[ca]) * hi, up = u > 0 ? r[ca] : r[cb];
+          const PetscReal dFa = (u > 0 ? u : 0.0) * (r[ca] > 0) + up * dp[ca] * hi;
+          const PetscReal dFb = (u > 0 ? 0.0 : u) * (r[cb] > 0) - up * dp[cb] * hi;
+          const PetscReal sign = side ? -hi : hi;
+          /* side 1: face (c, c+s) -> columns c (0) and c+s (east/north); side 0: face (c-s, c) -> west/south and c */
+          if (side) { v[0] += sign * dFa; v[2 + 2 * a] += sign * dFb; }
+          else { v[1 + 2 * a] += sign * dFa; v[0] += sign * dFb; }
         }
       }
-      PetscCall(MatSetValuesStencil(J, 1, &row, 1 + 2 * g->dim, col, val, ADD_VALUES));
+      k += 1 + 2 * g->dim;
     }
-  PetscCall(VecRestoreArrayRead(fl->qloc, &q));
   PetscCall(VecRestoreArrayRead(fl->philoc, &p));
   PetscCall(VecRestoreArrayRead(fl->rholoc, &r));
-  PetscCall(MatAssemblyBegin(J, MAT_FINAL_ASSEMBLY));
-  PetscCall(MatAssemblyEnd(J, MAT_FINAL_ASSEMBLY));
+  /* INSERT: every entry of the pattern is rewritten, so no MatZeroEntries and no assembly */
+  PetscCall(MatSetValuesCOO(J, val, INSERT_VALUES));
+  PetscCall(MPIU_Allreduce(MPI_IN_PLACE, &kappa, 1, MPIU_REAL, MPIU_SUM, g->comm));
+  fl->mean_diffusivity = kappa / ((PetscReal)g->N[0] * (PetscReal)g->N[1]);
   PetscFunctionReturn(0);
 }

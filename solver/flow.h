@@ -19,10 +19,16 @@ typedef struct {
   Vec           qloc;           /* target with ghosts */
   PetscInt      order;          /* 1: upwind; 2: minmod-limited reconstruction */
   Vec           rholoc, philoc; /* work vectors with ghosts */
+  Vec           qinvloc;        /* 1/q with ghosts: a product per cell instead of a division */
+  PetscReal    *dphi;           /* Jacobian work: f''(rho/q)/q per ghosted cell */
+  PetscScalar  *coo_v;          /* Jacobian values in the order of the COO pattern */
+  PetscObjectId coo_mat;        /* id of the matrix whose COO pattern is set (W2FlowJacobian) */
+  PetscReal     mean_diffusivity; /* mean of rho f''(rho/q)/q at the last W2FlowJacobian */
   PetscReal     cfl;            /* explicit steps: fraction of the forward-Euler limit */
   PetscReal     ssp_coefficient; /* explicit SSP methods: steps c times the forward-Euler limit */
   PetscReal     dt_max;         /* the step asked for (-ts_dt) before the explicit limit */
   PetscBool     explicit_ts;
+  PetscBool     stage_increments; /* the TS checks stage increments, not densities (rosw) */
   PetscReal     positivity_tol; /* negative values above -tol * max rho count as round-off */
   PetscInt      rhs_evaluations, rejected_stages;
   /* explicit steps that lose positivity are taken back: the state before the step, and the step scale */
@@ -45,11 +51,15 @@ PetscErrorCode W2FlowEvaluate(W2Flow *flow, Vec rho, Vec G, W2FlowDiagnostics *d
 PetscErrorCode W2FlowPotential(W2Flow *flow, Vec rho, Vec phi);
 /* cell-centred velocity -grad phi (central differences) into a Vec with dof = dim per cell */
 PetscErrorCode W2FlowVelocity(W2Flow *flow, Vec phi, Vec velocity);
-/* analytic Jacobian dG/drho of the first-order scheme (for order 2: its preconditioner) */
+/* analytic Jacobian dG/drho of the first-order scheme (for order 2: its preconditioner). The first call
+   with a matrix sets its COO pattern (replacing any preallocation); later calls only write values. Also
+   records mean_diffusivity (for -flow_pc fft). */
 PetscErrorCode W2FlowJacobian(W2Flow *flow, Vec rho, Mat J);
 /* the largest stable, positivity-preserving forward-Euler step for the state of diag */
 PetscReal W2FlowExplicitStepLimit(const W2Flow *flow, const W2FlowDiagnostics *diag);
 
-/* Create a TS for the flow: RHS function and Jacobian, positivity checks, defaults
-   (ssp explicit), then TSSetFromOptions. -flow_jacobian analytic|mf. */
+/* Create a TS for the flow: RHS function and Jacobian (IFunction/IJacobian for IMEX methods: arkimex, rosw,
+   eimex), positivity checks, defaults (ssp explicit; implicit: Newton rtol 1e-10, PC built once per step,
+   Eisenstat-Walker), then TSSetFromOptions. -flow_jacobian analytic|mf, -flow_pc fft|hypre,
+   -flow_pc_fft_plan estimate|measure. */
 PetscErrorCode W2FlowCreateTS(W2Flow *flow, TS *ts);
