@@ -32,6 +32,7 @@ typedef struct {
   PetscReal  **z;     /* z[l]: pre-activation of layer l (widths[l+1] x batch); a[0] = input, a[l+1] = s(z[l]) */
   PetscReal  **a;
   PetscReal   *work[2]; /* back-propagated signals */
+  PetscInt     capacity; /* samples the z, a, work buffers hold (>= batch): kept at the largest batch seen */
 } W2MLP;
 
 PetscErrorCode W2MLPCreateWithSizes(PetscInt nin, PetscInt nout, PetscInt depth, PetscInt width, W2Activation act, W2MLP **mlp);
@@ -46,3 +47,7 @@ PetscErrorCode W2MLPForward(W2MLP *mlp, PetscInt n, const PetscReal x[], PetscRe
 PetscErrorCode W2MLPBackward(W2MLP *mlp, const PetscReal dy[], PetscReal dparams[], PetscReal dx[]);
 /* Per-sample Jacobians J (n nout x nparams, column-major; row k nout + j = d y_j(x_k) / d params). */
 PetscErrorCode W2MLPJacobian(W2MLP *mlp, PetscInt n, const PetscReal x[], PetscReal J[]);
+/* d = ((1/n) J^T J + lambda I)^-1 g, J the per-sample Jacobians of the n samples x (as W2MLPJacobian; lambda > 0), by the Woodbury
+   identity without forming J: the n nout x n nout capacitance matrix from per-layer Gram matrices of the batched pass. Equals
+   W2GaussNewtonDirection(n nout, nparams, n, J, lambda, W2_GN_WOODBURY, ...) to round-off. Leaves the forward pass of x stored. */
+PetscErrorCode W2MLPGaussNewtonWoodbury(W2MLP *mlp, PetscInt n, const PetscReal x[], PetscReal lambda, const PetscReal g[], PetscReal d[]);
