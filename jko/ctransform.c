@@ -283,20 +283,29 @@ static void Argmins2D(W2SemiDiscrete *s, const PetscReal phi[], PetscReal a0, Pe
 static PetscReal GlobalMin(const W2SemiDiscrete *s, const PetscReal phi[], PetscReal a0, PetscReal a1, PetscReal x1, PetscReal x2, PetscReal bound, PetscInt *k1, PetscInt *k2)
 {
   const PetscInt  N1 = s->t.N[1];
-  const PetscReal R  = PetscMin(PetscSqrtReal(PetscMax(bound - s->phimin, 0.0) / a1) + 1.0, 0.5 * N1 + 1.0);
-  PetscReal       best = PETSC_MAX_REAL;
-  for (PetscInt r = (PetscInt)PetscCeilReal(x2 - R); r <= (PetscInt)PetscFloorReal(x2 + R); r++) {
-    const PetscInt  rw = Wrap(r, N1);
-    const PetscReal q  = a1 * (x2 - r) * (x2 - r);
-    PetscInt        c1;
-    PetscReal       v;
-    if (s->rowmin[rw] + q >= best) continue;
-    v = RowQuery(s, phi, a0, rw, x1, &c1) + q;
-    if (v < best) {
-      best = v;
-      *k1  = c1;
-      *k2  = r;
+  const PetscReal R  = 0.5 * N1 + 1.0;
+  const PetscInt  r0 = (PetscInt)PetscFloorReal(x2 + 0.5);
+  PetscReal       best = bound; /* only a site below the bound matters to the caller */
+  /* rows outward from the nearest: a row at distance d costs at least min phi + a1 d^2, so the scan stops
+     once that exceeds the best value found */
+  for (PetscInt d = 0; d <= (PetscInt)R + 1; d++) {
+    PetscBool any = PETSC_FALSE;
+    for (PetscInt side = 0; side < (d ? 2 : 1); side++) {
+      const PetscInt  r  = side ? r0 - d : r0 + d, rw = Wrap(r, N1);
+      const PetscReal q  = a1 * (x2 - r) * (x2 - r);
+      PetscInt        c1;
+      PetscReal       v;
+      if (PetscAbsReal(x2 - r) > R) continue;
+      if (s->phimin + q < best) any = PETSC_TRUE;
+      if (s->rowmin[rw] + q >= best) continue;
+      v = RowQuery(s, phi, a0, rw, x1, &c1) + q;
+      if (v < best) {
+        best = v;
+        *k1  = c1;
+        *k2  = r;
+      }
     }
+    if (!any && d > 0) break;
   }
   return best;
 }
@@ -475,26 +484,40 @@ PetscErrorCode W2SemiDiscreteEvaluate(W2SemiDiscrete *s, PetscReal tau, const Pe
         const PetscReal mi = mu[j * N0 + i];
         PetscInt        lo1 = PETSC_MAX_INT, hi1 = PETSC_MIN_INT, lo2 = PETSC_MAX_INT, hi2 = PETSC_MIN_INT, np;
         if (mi == 0) continue;
-        /* candidates: the sites that win at the centre and the four corners, with a margin of one */
-        for (PetscInt c = 0; c < 5; c++) {
-          PetscInt k1, k2, ci = i + (c == 2 || c == 4), cj = j + (c == 3 || c == 4);
-          if (c == 0) {
-            k1 = c1[j * N0 + i];
-            k2 = c2[j * N0 + i];
-          } else {
-            k1 = r1[(cj % N1) * N0 + (ci % N0)];
-            k2 = r2[(cj % N1) * N0 + (ci % N0)];
-            if (ci == N0) k1 += N0; /* the corner across the period, seen from this cell */
-            if (cj == N1) k2 += N1;
+        /* candidates: the sites that win at the centre and the four corners; with a margin of one when they
+           are close together (fewer passes below), else only themselves: a potential that varies much over
+           h^2/(2 tau) spreads the winners far apart and a box around them would hold mostly hidden sites.
+           CellPieces adds any site that wins at a vertex of a piece, so either start gives the exact cells. */
+        {
+          PetscInt k1s[5], k2s[5];
+          for (PetscInt c = 0; c < 5; c++) {
+            PetscInt ci = i + (c == 2 || c == 4), cj = j + (c == 3 || c == 4);
+            if (c == 0) {
+              k1s[c] = c1[j * N0 + i];
+              k2s[c] = c2[j * N0 + i];
+            } else {
+              k1s[c] = r1[(cj % N1) * N0 + (ci % N0)];
+              k2s[c] = r2[(cj % N1) * N0 + (ci % N0)];
+              if (ci == N0) k1s[c] += N0; /* the corner across the period, seen from this cell */
+              if (cj == N1) k2s[c] += N1;
+            }
+            lo1 = PetscMin(lo1, k1s[c]);
+            hi1 = PetscMax(hi1, k1s[c]);
+            lo2 = PetscMin(lo2, k2s[c]);
+            hi2 = PetscMax(hi2, k2s[c]);
           }
-          lo1 = PetscMin(lo1, k1);
-          hi1 = PetscMax(hi1, k1);
-          lo2 = PetscMin(lo2, k2);
-          hi2 = PetscMax(hi2, k2);
+          s->nc = 0;
+          if ((hi1 - lo1 + 3) * (hi2 - lo2 + 3) <= 25) {
+            for (PetscInt k2 = lo2 - 1; k2 <= hi2 + 1; k2++)
+              for (PetscInt k1 = lo1 - 1; k1 <= hi1 + 1; k1++) PetscCall(AddCandidate(s, phi, k1, k2));
+          } else {
+            for (PetscInt c = 0; c < 5; c++) {
+              PetscBool known = PETSC_FALSE;
+              for (PetscInt e = 0; e < s->nc && !known; e++) known = (PetscBool)(s->cand1[e] == k1s[c] && s->cand2[e] == k2s[c]);
+              if (!known) PetscCall(AddCandidate(s, phi, k1s[c], k2s[c]));
+            }
+          }
         }
-        s->nc = 0;
-        for (PetscInt k2 = lo2 - 1; k2 <= hi2 + 1; k2++)
-          for (PetscInt k1 = lo1 - 1; k1 <= hi1 + 1; k1++) PetscCall(AddCandidate(s, phi, k1, k2));
         PetscCall(CellPieces(s, phi, a0, a1, i, j, &np));
         for (PetscInt q = 0; q < np; q++) {
           const W2Piece  *pc  = &s->piece[q];

@@ -256,6 +256,15 @@ PetscErrorCode W2JKOSetTolerances(W2JKO jko, PetscReal rtol, PetscReal atol, Pet
   PetscFunctionReturn(0);
 }
 
+PetscErrorCode W2JKOGetTolerances(W2JKO jko, PetscReal *rtol, PetscReal *atol, PetscInt *max_it)
+{
+  PetscFunctionBeginUser;
+  if (rtol) *rtol = jko->rtol;
+  if (atol) *atol = jko->atol;
+  if (max_it) *max_it = jko->max_it;
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode W2JKOGetUnconverged(W2JKO jko, PetscInt *count)
 {
   PetscFunctionBeginUser;

@@ -46,6 +46,7 @@ PetscErrorCode W2JKOSetFromOptions(W2JKO jko);
 PetscErrorCode W2JKOSetTau(W2JKO jko, PetscReal tau);
 PetscErrorCode W2JKOGetTau(W2JKO jko, PetscReal *tau);
 PetscErrorCode W2JKOSetTolerances(W2JKO jko, PetscReal rtol, PetscReal atol, PetscInt max_it);
+PetscErrorCode W2JKOGetTolerances(W2JKO jko, PetscReal *rtol, PetscReal *atol, PetscInt *max_it);
 PetscErrorCode W2JKOGetType(W2JKO jko, const char **type);
 /* Number of solves that stopped at -jko_max_it without reaching the tolerance (warnings recorded). */
 PetscErrorCode W2JKOGetUnconverged(W2JKO jko, PetscInt *count);

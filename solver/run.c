@@ -121,7 +121,7 @@ static PetscErrorCode Monitor(TS ts, PetscInt step, PetscReal t, Vec rho, void *
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode WriteRunAttributes(W2Output out, const W2Grid *g, const W2Divergence *div, PetscInt order, TS ts, const char init[], const char target[])
+static PetscErrorCode WriteRunAttributes(W2Output out, const W2Grid *g, const W2Divergence *div, PetscInt order, TS ts, W2JKO jko, const char init[], const char target[])
 {
   PetscInt     n;
   const char **names, **values;
@@ -144,6 +144,15 @@ static PetscErrorCode WriteRunAttributes(W2Output out, const W2Grid *g, const W2
   PetscCall(W2OutputWriteAttribute(out, "grid", buf));
   PetscCall(TSGetType(ts, &type));
   PetscCall(PetscSNPrintf(buf, sizeof(buf), "finite volumes, upwind order %" PetscInt_FMT ", TS %s", order, type));
+  if (jko) {
+    const char *jtype;
+    PetscReal   tau, rtol, atol;
+    PetscInt    max_it;
+    PetscCall(W2JKOGetType(jko, &jtype));
+    PetscCall(W2JKOGetTau(jko, &tau));
+    PetscCall(W2JKOGetTolerances(jko, &rtol, &atol, &max_it));
+    PetscCall(PetscSNPrintf(buf, sizeof(buf), "JKO minimising movements (THEORY.md 4) by %s: -jko_tau %.17g -jko_rtol %.17g -jko_atol %.17g -jko_max_it %" PetscInt_FMT, jtype, (double)tau, (double)rtol, (double)atol, max_it));
+  }
   PetscCall(W2OutputWriteAttribute(out, "method", buf));
   {
     /* the values in force, defaults included, of what decides the numbers */
@@ -163,17 +172,77 @@ static PetscErrorCode WriteRunAttributes(W2Output out, const W2Grid *g, const W2
   PetscFunctionReturn(0);
 }
 
-/* -flow_method jko: every JKO step goes through the same monitor (E, D, mass, EDI, fields, checkpoints) */
-typedef struct {
-  RunMonitor *mon;
-  TS          ts;
-} JKOMonitorCtx;
-static PetscErrorCode JKOMonitor(W2JKO jko, PetscInt k, PetscReal t, Vec rho, const W2JKOInfo *info, void *ctx)
+/* -flow_method jko: the per-step records of issue 3, extra columns of /diagnostics and the CSV (NaN in the
+   row of the initial state, which no step produced) */
+static const char *const JKOColumns[] = {"jko_w2sq", "jko_slack", "jko_iterations", "jko_gap", "jko_rel_gap", "jko_residual", "jko_converged"};
+#define W2_JKO_COLUMNS 7
+
+/* Steps of exactly tau from (step0, t0) up to -ts_max_time (the last one ends at or past it: a JKO step has
+   no partial length) or -ts_max_steps; every step goes through the PDE path's monitor (E, D, mass, EDI,
+   fields, checkpoints) and an interrupt ends the loop at a step boundary, as TSSolve does. */
+static PetscErrorCode RunJKO(W2JKO jko, RunMonitor *m, TS ts, Vec rho, PetscInt step0, PetscReal t0, PetscInt *unconverged, PetscInt *steps, W2JKOFlowRecord *rec)
 {
-  JKOMonitorCtx *c = (JKOMonitorCtx *)ctx;
-  (void)jko;
-  (void)info;
-  return Monitor(c->ts, k, t, rho, c->mon);
+  PetscInt k;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscMemzero(rec, sizeof(*rec)));
+  rec->t = t0;
+  if (step0 == 0) PetscCall(Monitor(ts, 0, t0, rho, m));
+  for (k = step0 + 1; (m->max_steps <= 0 || k <= m->max_steps) && rec->t < m->t_max * (1 - 1e-12); k++) {
+    W2JKOInfo info;
+    PetscReal row[W2_JKO_COLUMNS];
+    int       sig;
+    PetscCall(W2JKOFlowStep(jko, rho, &info, rec));
+    PetscCall(Monitor(ts, k, rec->t, rho, m));
+    row[0] = info.w2sq;
+    row[1] = info.slack;
+    row[2] = (PetscReal)info.iterations;
+    row[3] = info.gap;
+    row[4] = info.rel_gap;
+    row[5] = info.residual;
+    row[6] = info.converged ? 1.0 : 0.0;
+    PetscCall(W2OutputSetExtra(m->out, row));
+    if (!info.converged) {
+      char msg[256];
+      (*unconverged)++;
+      PetscCall(PetscSNPrintf(msg, sizeof(msg), "%" PetscInt_FMT, *unconverged));
+      PetscCall(W2OutputWriteAttribute(m->out, "jko_unconverged_steps", msg));
+      PetscCall(PetscSNPrintf(msg, sizeof(msg), "%" PetscInt_FMT " JKO steps (the last: step %" PetscInt_FMT ") stopped at -jko_max_it before -jko_rtol; see /diagnostics/jko_converged and jko_rel_gap", *unconverged, k));
+      PetscCall(W2OutputWriteAttribute(m->out, "jko_warning", msg));
+    }
+    sig = (int)w2_signal;
+    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &sig, 1, MPI_INT, MPI_MAX, m->flow->grid->comm));
+    if (sig) {
+      m->flow->interrupted = sig;
+      k++;
+      break;
+    }
+  }
+  *steps = k - 1;
+  PetscFunctionReturn(0);
+}
+
+/* -restart continues a result with the method that wrote it (the JKO records are columns of its diagnostics);
+   returns the count of unconverged JKO steps stored so far */
+static PetscErrorCode CheckRestartMethod(MPI_Comm comm, const char file[], PetscBool jko, PetscInt *unconverged)
+{
+  PetscViewer v;
+  PetscBool   has, hasattr;
+
+  PetscFunctionBeginUser;
+  *unconverged = 0;
+  PetscCall(PetscViewerHDF5Open(comm, file, FILE_MODE_READ, &v));
+  PetscCall(PetscViewerHDF5HasDataset(v, "/diagnostics/jko_w2sq", &has));
+  PetscCall(PetscViewerHDF5HasAttribute(v, "/", "jko_unconverged_steps", &hasattr));
+  if (hasattr) {
+    char *count;
+    PetscCall(PetscViewerHDF5ReadAttribute(v, "/", "jko_unconverged_steps", PETSC_STRING, NULL, &count));
+    *unconverged = (PetscInt)atol(count);
+    PetscCall(PetscFree(count));
+  }
+  PetscCall(PetscViewerDestroy(&v));
+  PetscCheck(has == jko, comm, PETSC_ERR_USER_INPUT, "-restart %s: the result was written by -flow_method %s; continue it with -flow_method %s", file, has ? "jko" : "pde", has ? "jko" : "pde");
+  PetscFunctionReturn(0);
 }
 
 PetscErrorCode W2CommandRun(MPI_Comm comm)
@@ -190,6 +259,7 @@ PetscErrorCode W2CommandRun(MPI_Comm comm)
   PetscLogDouble wall_end;
   const char    *h5;
   W2JKO          jko = NULL;
+  PetscInt       jko_unconverged = 0;
 
   PetscFunctionBeginUser;
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
@@ -203,7 +273,6 @@ PetscErrorCode W2CommandRun(MPI_Comm comm)
   PetscCall(PetscOptionsString("-restart", "Continue from the checkpoint in this result file (into the same file unless -output names another)", NULL, restart, restart, sizeof(restart), &has_restart));
   PetscOptionsEnd();
   PetscCheck(!strcmp(method, "pde") || !strcmp(method, "jko"), comm, PETSC_ERR_USER_INPUT, "-flow_method %s is not available (known: pde, jko)", method);
-  PetscCheck(strcmp(method, "jko") || !has_restart, comm, PETSC_ERR_SUP, "-restart is not available with -flow_method jko");
   PetscCheck(output_every >= 1, comm, PETSC_ERR_USER_INPUT, "-output_every must be >= 1, got %" PetscInt_FMT, output_every);
   PetscCheck(checkpoint_every >= 0, comm, PETSC_ERR_USER_INPUT, "-checkpoint_every must be >= 0, got %" PetscInt_FMT, checkpoint_every);
   if (has_restart) {
@@ -226,8 +295,9 @@ PetscErrorCode W2CommandRun(MPI_Comm comm)
   if (has_restart && !help) {
     TSType type;
     PetscCall(TSGetType(pb->ts, &type));
-    PetscCheck(strcmp(type, TSBDF), comm, PETSC_ERR_SUP, "-restart with -ts_type bdf: the BDF history lives inside PETSc and is not checkpointed; use beuler, arkimex, rk or ssp");
+    PetscCheck(strcmp(type, TSBDF) || !strcmp(method, "jko"), comm, PETSC_ERR_SUP, "-restart with -ts_type bdf: the BDF history lives inside PETSc and is not checkpointed; use beuler, arkimex, rk or ssp");
     PetscCall(W2OutputReadCheckpoint(pb->grid, restart, pb->rho, &ck));
+    PetscCall(CheckRestartMethod(comm, restart, (PetscBool)!strcmp(method, "jko"), &jko_unconverged));
   }
   if (!strcmp(method, "jko")) {
     PetscCall(W2JKOCreate(pb->grid, pb->div, pb->q, &jko));
@@ -250,6 +320,7 @@ PetscErrorCode W2CommandRun(MPI_Comm comm)
   PetscCall(DMCreateGlobalVector(mon.vdm, &mon.velocity));
   PetscCall(VecDuplicate(pb->q, &mon.phi));
   PetscCall(W2OutputCreate(pb->grid, output, restart, has_restart ? &ck : NULL, &mon.out));
+  if (jko) PetscCall(W2OutputAddColumns(mon.out, W2_JKO_COLUMNS, JKOColumns));
   if (has_restart) {
     /* the state, the stepper and the running balance as they were after step ck.step */
     PetscCall(TSSetTime(pb->ts, ck.time));
@@ -272,23 +343,23 @@ PetscErrorCode W2CommandRun(MPI_Comm comm)
     }
     PetscCall(PetscPrintf(comm, "w2flow run: continuing %s from step %" PetscInt_FMT ", t = %.6g\n", restart, ck.step, (double)ck.time));
   } else {
-    PetscCall(WriteRunAttributes(mon.out, pb->grid, pb->div, flow->order, pb->ts, pb->rho_source, pb->q_source));
+    PetscCall(WriteRunAttributes(mon.out, pb->grid, pb->div, flow->order, pb->ts, jko, pb->rho_source, pb->q_source));
+    if (jko) PetscCall(W2OutputWriteAttribute(mon.out, "jko_unconverged_steps", "0"));
     PetscCall(PetscPrintf(comm, "w2flow run: %s toward %s, from %s; initial mass %.6g and target mass %.6g normalised to 1\n", pb->div->type, pb->q_source, pb->rho_source, (double)pb->rho_mass, (double)pb->q_mass));
   }
   PetscCall(CatchSignals());
   flow->interrupt = &w2_signal;
   PetscCall(PetscTime(&mon.wall_start));
   if (jko) {
-    JKOMonitorCtx   jctx = {&mon, pb->ts};
     W2JKOFlowRecord jrec;
     const char     *jtype;
     PetscReal       tau;
-    PetscCall(W2JKOFlowSolve(jko, pb->rho, mon.t_max, mon.max_steps, JKOMonitor, &jctx, &jrec));
+    PetscCall(RunJKO(jko, &mon, pb->ts, pb->rho, has_restart ? ck.step : 0, has_restart ? ck.time : 0.0, &jko_unconverged, &steps, &jrec));
     t_final = jrec.t;
-    steps   = jrec.steps;
     PetscCall(W2JKOGetType(jko, &jtype));
     PetscCall(W2JKOGetTau(jko, &tau));
-    PetscCall(PetscPrintf(comm, "w2flow run: JKO by %s, tau %g: %" PetscInt_FMT " steps, %" PetscInt_FMT " dual iterations, largest relative duality gap %.2e, smallest energy-inequality slack %.3e\n", jtype, (double)tau, steps, jrec.iterations, (double)jrec.max_rel_gap, (double)jrec.min_slack));
+    PetscCall(PetscPrintf(comm, "w2flow run: JKO by %s, tau %g: %" PetscInt_FMT " steps in this run, %" PetscInt_FMT " dual iterations, largest relative duality gap %.2e, smallest energy-inequality slack %.3e, sum W2^2/(2 tau) %.6e, %" PetscInt_FMT " unconverged steps in the result\n", jtype, (double)tau, jrec.steps, jrec.iterations,
+                          (double)jrec.max_rel_gap, (double)(jrec.steps ? jrec.min_slack : 0.0), (double)jrec.sum_w2_over_2tau, jko_unconverged));
   } else {
     PetscCall(TSMonitorSet(pb->ts, Monitor, &mon, NULL));
     PetscCall(TSSolve(pb->ts, pb->rho));
