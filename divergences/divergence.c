@@ -53,6 +53,7 @@ PetscErrorCode W2DivergenceCreateByName(MPI_Comm comm, const char type[], PetscR
   W2DivergenceCtor ctor;
   W2Divergence    *d;
   char             known[256];
+  PetscErrorCode   ierr;
 
   PetscFunctionBeginUser;
   PetscCall(W2DivergenceRegisterAll());
@@ -62,9 +63,17 @@ PetscErrorCode W2DivergenceCreateByName(MPI_Comm comm, const char type[], PetscR
   PetscCall(PetscNew(&d));
   PetscCall(PetscStrncpy(d->type, type, sizeof(d->type)));
   d->alpha = alpha;
-  PetscCall((*ctor)(comm, d));
+  ierr     = (*ctor)(comm, d);
+  if (ierr) PetscCall(PetscFree(d)); /* a rejected parameter (-div_alpha 1) must not leak the struct */
+  PetscCall(ierr);
+  if (!d->dfv) d->dfv = W2DivergenceDFArrayGeneric;
   *div = d;
   PetscFunctionReturn(0);
+}
+
+void W2DivergenceDFArrayGeneric(const W2Divergence *d, PetscInt n, const PetscReal t[], PetscReal out[])
+{
+  for (PetscInt k = 0; k < n; k++) out[k] = d->df(d, t[k]);
 }
 
 PetscErrorCode W2DivergenceCreate(MPI_Comm comm, W2Divergence **div)

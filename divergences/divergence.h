@@ -4,6 +4,8 @@
 
 typedef struct W2Divergence_s W2Divergence;
 typedef PetscReal (*W2DivScalar)(const W2Divergence *, PetscReal);
+/* out[k] = g(t[k]) for k < n; out may be t itself (elementwise in place), no other overlap. */
+typedef void (*W2DivArray)(const W2Divergence *, PetscInt, const PetscReal[], PetscReal[]);
 
 /* One convex f with f(1) = 0. Pointwise members return NaN outside their domain; the checked
    wrappers below turn that into an error naming the value. */
@@ -11,6 +13,8 @@ struct W2Divergence_s {
   char        type[32];
   PetscReal   alpha;       /* the exponent of the alpha family (unused by the others) */
   W2DivScalar f, df, d2f, d3f;
+  W2DivArray  dfv;         /* f' over an array (vectorised loops where the type has them, else df per entry):
+                              the same values as df within a few ulp, NaN where df gives NaN */
   W2DivScalar dfinv;       /* (f')^-1 on the range of f' (clamped to 0 where f' is bounded below) */
   W2DivScalar conj;        /* the convex conjugate f*(s) = sup_{t >= 0} s t - f(t) */
   PetscReal   conj_sup;    /* f* is finite exactly for s < conj_sup (+inf: everywhere) */
@@ -27,6 +31,9 @@ PetscErrorCode W2DivergenceList(char *buf, size_t len);
 PetscErrorCode W2DivergenceCreate(MPI_Comm comm, W2Divergence **div);
 PetscErrorCode W2DivergenceCreateByName(MPI_Comm comm, const char type[], PetscReal alpha, W2Divergence **div);
 PetscErrorCode W2DivergenceDestroy(W2Divergence **div);
+
+/* The generic dfv: df entry by entry (set by W2DivergenceCreateByName when a constructor leaves dfv NULL). */
+void W2DivergenceDFArrayGeneric(const W2Divergence *div, PetscInt n, const PetscReal t[], PetscReal out[]);
 
 /* Checked evaluations: PETSC_ERR_ARG_OUTOFRANGE with the offending value. */
 PetscErrorCode W2DivergenceEvalF(const W2Divergence *div, PetscReal t, PetscReal *value);

@@ -111,6 +111,7 @@ static PetscErrorCode PrepareLocal(W2Flow *fl, Vec rho, PetscInt *invalid, Petsc
   PetscScalar        *r, *p;
   PetscInt            bad = 0, nown;
   Layout              l;
+  const PetscBool     positive = d->needs_positive;
 
   PetscFunctionBeginUser;
   PetscCall(GetLayout(fl->grid, &l));
@@ -130,17 +131,22 @@ static PetscErrorCode PrepareLocal(W2Flow *fl, Vec rho, PetscInt *invalid, Petsc
     const PetscBool row_owned = (PetscBool)(j >= l.own.ys && j < l.own.ys + l.own.ym);
     /* rows of the ghost strip above and below carry only the owned columns */
     const PetscInt  i0 = row_owned ? l.gxs : l.own.xs, i1 = row_owned ? l.gxs + l.gxm : l.own.xs + l.own.xm;
-    for (PetscInt i = i0; i < i1; i++) {
-      const PetscInt k = Local(&l, i, j);
-      PetscReal      t = r[k];
+    const PetscInt  k0 = Local(&l, i0, j), n = i1 - i0;
+    PetscScalar    *rr = r + k0, *pr = p + k0;
+    const PetscScalar *qr = qi + k0;
+    /* the checks, and t = rho/q into the row of phi; then f'(t) over the row in place by the divergence's
+       array member (vectorised, libmvec log): a NaN stays NaN through both */
+    for (PetscInt i = 0; i < n; i++) {
+      PetscReal t = rr[i];
       if (t != t) bad++; /* NaN (PetscIsNanReal is an out-of-line call) */
-      else if (t < 0 || (t == 0 && d->needs_positive)) {
-        if (d->needs_positive) bad++;
-        t = r[k] = 0.0;
+      else if (t < 0 || (t == 0 && positive)) {
+        if (positive) bad++;
+        t = rr[i] = 0.0;
       }
-      p[k] = d->df(d, t * qi[k]);
-      if (dphi) dphi[k] = t > 0 ? d->d2f(d, t * qi[k]) * qi[k] : 0.0;
+      pr[i] = t * qr[i];
+      if (dphi) dphi[k0 + i] = t > 0 ? d->d2f(d, pr[i]) * qr[i] : 0.0;
     }
+    d->dfv(d, n, pr, pr);
   }
   PetscCall(VecRestoreArray(fl->philoc, &p));
   PetscCall(VecRestoreArray(fl->rholoc, &r));
