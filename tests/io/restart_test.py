@@ -98,7 +98,13 @@ def main():
     slow = ["-grid_Nx", "128", "-grid_Ny", "128", "-div_type", "jsd", "-ts_max_time", "0.02", "-output_every", "10", "-overwrite"]
     run(a.w2flow, slow + ["-output", "uninterrupted"], wd)
     p = subprocess.Popen([a.w2flow, "run"] + slow + ["-output", "interrupted"], cwd=wd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(1.0)
+    # the handler is installed when the result file is opened: a fixed sleep signalled a loaded machine's run before that
+    # (default action, status -2); wait for the .partial file, then a little into the stepping
+    for _ in range(1200):
+        if (wd / "interrupted.h5.partial").exists() or p.poll() is not None:
+            break
+        time.sleep(0.05)
+    time.sleep(0.3)
     p.send_signal(signal.SIGINT)
     out, err = p.communicate()
     if p.returncode == 0:
