@@ -206,6 +206,13 @@ int main(int argc, char **argv)
   {
     PetscErrorCode ierr = 0;
     if (commands[cmd].file_is_options) ierr = W2OptionsInsertParameterFile(positional, &nargc, &nargv);
+    /* geometry, convexity and natgrad allocate on a grid too: run's index and memory checks before set-up (its
+       explicit per-cell cost is a lower bound for them), so a grid too large for memory is an error, not an OOM kill */
+    if (!ierr && (!strcmp(commands[cmd].name, "geometry") || !strcmp(commands[cmd].name, "convexity") || !strcmp(commands[cmd].name, "natgrad"))) {
+      PetscBool help = PETSC_FALSE;
+      ierr           = PetscOptionsHasHelp(NULL, &help);
+      if (!ierr && !help) ierr = W2OptionsCheckRunResources(PETSC_COMM_WORLD);
+    }
     if (!ierr) ierr = commands[cmd].fn(PETSC_COMM_WORLD, positional);
     if (ierr) {
       /* the failing command has already said why; leave MPI in order */

@@ -123,17 +123,82 @@ PetscErrorCode W2MetricOtto(W2Metric *m, Vec rho, PetscInt n, Vec drho[], Vec Ph
     PetscCall(MatNullSpaceRemove(m->nullsp, phi[i]));
     m->iterations += its;
   }
-  /* g_ij = Phi_i . A Phi_j dV: the discrete int rho grad Phi_i . grad Phi_j, symmetric by construction */
-  for (PetscInt j = 0; j < n; j++) {
-    PetscCall(MatMult(m->A, phi[j], m->Aphi));
-    for (PetscInt i = 0; i <= j; i++) {
-      PetscScalar d;
-      PetscCall(VecDot(phi[i], m->Aphi, &d));
-      g[i * n + j] = g[j * n + i] = PetscRealPart(d) * m->grid->dV;
-    }
+  /* g_ij = (Phi_i . b_j + Phi_j . b_i - Phi_i . A Phi_j) dV, b = d rho: equal to Phi_i . A Phi_j dV (the discrete
+     int rho grad Phi_i . grad Phi_j) at the exact solutions, but with an error quadratic, not linear, in the solver's
+     error e (it is -e_i . A e_j): the CG iterates depend on the layout, and so would g at the -metric_ksp_rtol level.
+     The sums are taken in natural order (W2GridOrderedDots): the same bits on every layout. */
+  {
+    const PetscInt npair = n * (n + 1) / 2;
+    Vec           *Aphi, x[3 * W2_FAMILY_MAX_PARAMS * (W2_FAMILY_MAX_PARAMS + 1) / 2], y[3 * W2_FAMILY_MAX_PARAMS * (W2_FAMILY_MAX_PARAMS + 1) / 2];
+    PetscReal      dots[3 * W2_FAMILY_MAX_PARAMS * (W2_FAMILY_MAX_PARAMS + 1) / 2];
+    PetscInt       k = 0;
+    PetscCall(VecDuplicateVecs(rho, n, &Aphi));
+    for (PetscInt j = 0; j < n; j++) PetscCall(MatMult(m->A, phi[j], Aphi[j]));
+    for (PetscInt j = 0; j < n; j++)
+      for (PetscInt i = 0; i <= j; i++, k++) {
+        x[3 * k]     = phi[i];
+        y[3 * k]     = drho[j];
+        x[3 * k + 1] = phi[j];
+        y[3 * k + 1] = drho[i];
+        x[3 * k + 2] = phi[i];
+        y[3 * k + 2] = Aphi[j];
+      }
+    PetscCall(W2GridOrderedDots(m->grid, 3 * npair, x, y, dots));
+    k = 0;
+    for (PetscInt j = 0; j < n; j++)
+      for (PetscInt i = 0; i <= j; i++, k++) g[i * n + j] = g[j * n + i] = (dots[3 * k] + dots[3 * k + 1] - dots[3 * k + 2]) * m->grid->dV;
+    PetscCall(VecDestroyVecs(n, &Aphi));
   }
   if (!Phi)
     for (PetscInt i = 0; i < n; i++) PetscCall(VecDestroy(&phi[i]));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode W2GridOrderedDots(const W2Grid *g, PetscInt n, Vec x[], Vec y[], PetscReal out[])
+{
+  Vec         w, nat, seq;
+  VecScatter  sc;
+  PetscMPIInt rank;
+
+  PetscFunctionBeginUser;
+  PetscCallMPI(MPI_Comm_rank(g->comm, &rank));
+  PetscCall(DMGetGlobalVector(g->da, &w));
+  PetscCall(DMDACreateNaturalVector(g->da, &nat));
+  PetscCall(VecScatterCreateToZero(nat, &sc, &seq));
+  for (PetscInt k = 0; k < n; k++) {
+    if (y[k]) PetscCall(VecPointwiseMult(w, x[k], y[k]));
+    else PetscCall(VecCopy(x[k], w));
+    PetscCall(DMDAGlobalToNaturalBegin(g->da, w, INSERT_VALUES, nat));
+    PetscCall(DMDAGlobalToNaturalEnd(g->da, w, INSERT_VALUES, nat));
+    PetscCall(VecScatterBegin(sc, nat, seq, INSERT_VALUES, SCATTER_FORWARD));
+    PetscCall(VecScatterEnd(sc, nat, seq, INSERT_VALUES, SCATTER_FORWARD));
+    out[k] = 0;
+    if (rank == 0) {
+      const PetscScalar *a;
+      PetscInt           len;
+      PetscCall(VecGetLocalSize(seq, &len));
+      PetscCall(VecGetArrayRead(seq, &a));
+      for (PetscInt c = 0; c < len; c++) out[k] += PetscRealPart(a[c]);
+      PetscCall(VecRestoreArrayRead(seq, &a));
+    }
+  }
+  PetscCallMPI(MPI_Bcast(out, (PetscMPIInt)n, MPIU_REAL, 0, g->comm));
+  PetscCall(VecScatterDestroy(&sc));
+  PetscCall(VecDestroy(&seq));
+  PetscCall(VecDestroy(&nat));
+  PetscCall(DMRestoreGlobalVector(g->da, &w));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode W2GridNormalizeOrdered(const W2Grid *g, Vec v, PetscReal *mass)
+{
+  Vec x[1] = {v}, y[1] = {NULL};
+
+  PetscFunctionBeginUser;
+  PetscCall(W2GridOrderedDots(g, 1, x, y, mass));
+  *mass *= g->dV;
+  PetscCheck(*mass > 0 && PetscIsNormalReal(*mass), g->comm, PETSC_ERR_USER_INPUT, "a density must have positive finite mass to be normalised, got %g", (double)*mass);
+  PetscCall(VecScale(v, 1.0 / *mass));
   PetscFunctionReturn(0);
 }
 

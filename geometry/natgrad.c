@@ -44,31 +44,40 @@ PetscErrorCode W2NatgradObjective(W2Natgrad *ng, const PetscReal theta[], PetscR
 {
   const PetscInt     n = ng->fam->n;
   const PetscScalar *r, *qa;
-  PetscScalar       *p;
+  PetscScalar       *p, *e;
   PetscInt           m;
-  PetscReal          acc[W2_FAMILY_MAX_PARAMS + 1] = {0};
+  PetscReal          acc[W2_FAMILY_MAX_PARAMS + 1];
+  Vec                terms, x[W2_FAMILY_MAX_PARAMS + 1], y[W2_FAMILY_MAX_PARAMS + 1];
 
   PetscFunctionBeginUser;
   PetscCall(W2FamilyEvaluate(ng->fam, ng->grid, theta, ng->rho, grad ? ng->drho : NULL));
+  PetscCall(DMGetGlobalVector(ng->grid->da, &terms));
   PetscCall(VecGetLocalSize(ng->rho, &m));
   PetscCall(VecGetArrayRead(ng->rho, &r));
   PetscCall(VecGetArrayRead(ng->q, &qa));
   PetscCall(VecGetArray(ng->phi, &p));
+  PetscCall(VecGetArray(terms, &e));
   for (PetscInt k = 0; k < m; k++) {
     const PetscReal t = r[k] / qa[k];
     PetscCheck(t > 0 || !ng->div->needs_positive, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "rho_theta / q = %g at cell %" PetscInt_FMT ": f = %s needs it positive", (double)t, k, ng->div->type);
-    acc[0] += qa[k] * ng->div->f(ng->div, t) * ng->grid->dV;
+    e[k] = qa[k] * ng->div->f(ng->div, t) * ng->grid->dV;
     p[k] = ng->div->df(ng->div, t);
   }
+  PetscCall(VecRestoreArray(terms, &e));
   PetscCall(VecRestoreArray(ng->phi, &p));
   PetscCall(VecRestoreArrayRead(ng->q, &qa));
   PetscCall(VecRestoreArrayRead(ng->rho, &r));
-  if (grad)
-    for (PetscInt i = 0; i < n; i++) { /* d_i J = int f'(rho/q) d_i rho (the potential is phi = f'(rho/q)) */
-      PetscCall(VecDot(ng->phi, ng->drho[i], &grad[i]));
-      grad[i] *= ng->grid->dV;
-    }
-  PetscCall(MPIU_Allreduce(MPI_IN_PLACE, acc, 1, MPIU_REAL, MPIU_SUM, ng->grid->comm));
+  /* J and d_i J = int f'(rho/q) d_i rho (the potential is phi = f'(rho/q)), summed in natural order: near the
+     minimum J and the step are differences of round-off size, which a layout-dependent sum order would change */
+  x[0] = terms;
+  y[0] = NULL;
+  for (PetscInt i = 0; grad && i < n; i++) {
+    x[i + 1] = ng->phi;
+    y[i + 1] = ng->drho[i];
+  }
+  PetscCall(W2GridOrderedDots(ng->grid, grad ? n + 1 : 1, x, y, acc));
+  PetscCall(DMRestoreGlobalVector(ng->grid->da, &terms));
+  for (PetscInt i = 0; grad && i < n; i++) grad[i] = acc[i + 1] * ng->grid->dV;
   *J = acc[0];
   PetscFunctionReturn(0);
 }
