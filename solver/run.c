@@ -245,6 +245,25 @@ static PetscErrorCode CheckRestartMethod(MPI_Comm comm, const char file[], Petsc
   PetscFunctionReturn(0);
 }
 
+/* what needs the problem before anything is written: the restart state, the JKO solver, the unused-option check */
+static PetscErrorCode SetUp(MPI_Comm comm, const char method[], PetscBool has_restart, PetscBool help, const char restart[], W2FlowProblem *pb, W2Checkpoint *ck, PetscInt *jko_unconverged, W2JKO *jko)
+{
+  PetscFunctionBeginUser;
+  if (has_restart && !help) {
+    TSType type;
+    PetscCall(TSGetType(pb->ts, &type));
+    PetscCheck(strcmp(type, TSBDF) || !strcmp(method, "jko"), comm, PETSC_ERR_SUP, "-restart with -ts_type bdf: the BDF history lives inside PETSc and is not checkpointed; use beuler, arkimex, rk or ssp");
+    PetscCall(W2OutputReadCheckpoint(pb->grid, restart, pb->rho, ck));
+    PetscCall(CheckRestartMethod(comm, restart, (PetscBool)!strcmp(method, "jko"), jko_unconverged));
+  }
+  if (!strcmp(method, "jko")) {
+    PetscCall(W2JKOCreate(pb->grid, pb->div, pb->q, jko));
+    PetscCall(W2JKOSetFromOptions(*jko));
+  }
+  if (!help) PetscCall(W2OptionsCheckUnused(comm, PETSC_TRUE));
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode W2CommandRun(MPI_Comm comm)
 {
   W2FlowProblem *pb = NULL;
@@ -260,6 +279,7 @@ PetscErrorCode W2CommandRun(MPI_Comm comm)
   const char    *h5;
   W2JKO          jko = NULL;
   PetscInt       jko_unconverged = 0;
+  PetscErrorCode ierr;
 
   PetscFunctionBeginUser;
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
@@ -292,19 +312,13 @@ PetscErrorCode W2CommandRun(MPI_Comm comm)
   if (!help) PetscCall(W2OutputCheckTarget(comm, output, (PetscBool)(overwrite || in_place)));
   PetscCall(W2FlowProblemCreate(comm, &pb));
   flow = pb->flow;
-  if (has_restart && !help) {
-    TSType type;
-    PetscCall(TSGetType(pb->ts, &type));
-    PetscCheck(strcmp(type, TSBDF) || !strcmp(method, "jko"), comm, PETSC_ERR_SUP, "-restart with -ts_type bdf: the BDF history lives inside PETSc and is not checkpointed; use beuler, arkimex, rk or ssp");
-    PetscCall(W2OutputReadCheckpoint(pb->grid, restart, pb->rho, &ck));
-    PetscCall(CheckRestartMethod(comm, restart, (PetscBool)!strcmp(method, "jko"), &jko_unconverged));
+  ierr = SetUp(comm, method, has_restart, help, restart, pb, &ck, &jko_unconverged, &jko);
+  if (ierr) { /* bad input: free the problem before the error reaches main */
+    PetscCall(W2JKODestroy(&jko));
+    PetscCall(W2FlowProblemDestroy(&pb));
   }
-  if (!strcmp(method, "jko")) {
-    PetscCall(W2JKOCreate(pb->grid, pb->div, pb->q, &jko));
-    PetscCall(W2JKOSetFromOptions(jko));
-  }
+  PetscCall(ierr);
   if (help) goto cleanup;
-  PetscCall(W2OptionsCheckUnused(comm, PETSC_TRUE));
 
   /* set-up succeeded: only now is anything written */
   mon.flow             = flow;
