@@ -83,8 +83,14 @@ static PetscErrorCode Iterate(W2GanRun *g, PetscReal *ld, PetscReal *lg, PetscRe
     *bad = "the generator loss or gradient";
     PetscFunctionReturn(0);
   }
-  if (g->J) PetscCall(W2MLPJacobian(g->gen, g->s.batch, g->train.z, g->J));
-  PetscCall(W2OptimizerStep(g->gopt, g->gen->params, g->gG, g->s.batch * g->dim, g->s.batch, g->J));
+  if (g->gopt->needs_jacobian && W2OptimizerUsesWoodbury(g->gopt, g->s.batch * g->dim)) {
+    /* the same Woodbury direction without forming J (per-layer Gram matrices; equal to round-off) */
+    PetscCall(W2MLPGaussNewtonWoodbury(g->gen, g->s.batch, g->train.z, g->gopt->damping, g->gG, g->dir));
+    PetscCall(W2OptimizerStepDirection(g->gopt, g->gen->params, g->dir));
+  } else {
+    if (g->J) PetscCall(W2MLPJacobian(g->gen, g->s.batch, g->train.z, g->J));
+    PetscCall(W2OptimizerStep(g->gopt, g->gen->params, g->gG, g->s.batch * g->dim, g->s.batch, g->J));
+  }
   if (!AllFinite(ng, g->gen->params)) *bad = "the generator parameters after its step";
   PetscFunctionReturn(0);
 }
@@ -224,7 +230,8 @@ static PetscErrorCode GanAllocate(W2GanRun *g)
   PetscCall(W2GanBatchSetUp(&g->train, g->gen, g->disc, &g->loss, g->dim, g->s.latent, g->s.batch));
   PetscCall(W2GanBatchSetUp(&g->probe, g->gen, g->disc, &g->loss, g->dim, g->s.latent, g->s.batch));
   PetscCall(PetscMalloc6(g->n, &g->x, g->n, &g->gG, g->n, &g->gD, g->n, &g->xi, g->s.latent * g->s.neval, &g->zeval, g->dim * g->s.neval, &g->xeval));
-  if (g->gopt->needs_jacobian) PetscCall(PetscMalloc1(g->s.batch * g->dim * g->ngen, &g->J));
+  if (g->gopt->needs_jacobian && W2OptimizerUsesWoodbury(g->gopt, g->s.batch * g->dim)) PetscCall(PetscMalloc1(g->ngen, &g->dir));
+  else if (g->gopt->needs_jacobian) PetscCall(PetscMalloc1(g->s.batch * g->dim * g->ngen, &g->J));
   g->game       = (W2Game){W2GanBatchGradients, &g->train, g->n, g->ngen, g->s.jac_h};
   g->probe_game = (W2Game){W2GanBatchGradients, &g->probe, g->n, g->ngen, g->s.jac_h};
   if (g->gopt->needs_game) PetscCall(W2OptimizerSetGame(g->gopt, &g->game));
@@ -262,6 +269,7 @@ static PetscErrorCode GanDestroy(W2GanRun *g)
     PetscCall(PetscFree6(g->x, g->gG, g->gD, g->xi, g->zeval, g->xeval));
   }
   PetscCall(PetscFree(g->J));
+  PetscCall(PetscFree(g->dir));
   PetscCall(PetscFree(g->rows));
   PetscCall(W2GanMetricsDestroy(&g->metrics));
   PetscCall(W2OptimizerDestroy(&g->gopt));

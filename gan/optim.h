@@ -44,6 +44,10 @@ PetscErrorCode W2OptimizerCreate(MPI_Comm comm, const char prefix[], const char 
 PetscErrorCode W2OptimizerCreateByName(const char type[], PetscInt n, W2Optimizer **opt);
 PetscErrorCode W2OptimizerStep(W2Optimizer *opt, PetscReal x[], const PetscReal g[], PetscInt rows, PetscInt N, const PetscReal J[]);
 PetscErrorCode W2OptimizerDestroy(W2Optimizer **opt);
+/* natgrad, natgrad_momentum: whether the direction is the Woodbury solve (solver woodbury, or auto with rows < parameters;
+   damping > 0), so that W2MLPGaussNewtonWoodbury may compute it without forming J; and the step along such a direction */
+PetscBool      W2OptimizerUsesWoodbury(const W2Optimizer *opt, PetscInt rows);
+PetscErrorCode W2OptimizerStepDirection(W2Optimizer *opt, PetscReal x[], const PetscReal d[]);
 /* the game a joint optimiser differentiates (n must equal game->n) */
 PetscErrorCode W2OptimizerSetGame(W2Optimizer *opt, const W2Game *game);
 

@@ -30,7 +30,7 @@ typedef struct {
   W2GanMetrics *metrics;
   W2Rng         rng, erng, krng;
   PetscInt      ngen, ndisc, n, dim;
-  PetscReal    *x, *gG, *gD, *xi, *J, *zeval, *xeval;
+  PetscReal    *x, *gG, *gD, *xi, *J, *dir, *zeval, *xeval; /* dir: the natural-gradient direction when it is computed without J */
   /* the loop: iterations done, the loss sums of the open history window, wall seconds before this process (restarts) */
   PetscInt  it, count;
   PetscReal sum_d, sum_g, wall0;
