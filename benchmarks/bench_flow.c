@@ -19,6 +19,7 @@
            -bench_max_repeats 51  -bench_be_repeats 3. Other options (-log_view, -snes_monitor) reach PETSc.
 */
 #include <fftw3.h>
+#include "bench_common.h"
 #include "grid/grid.h"
 #include "divergences/divergence.h"
 #include "solver/flow.h"
@@ -54,18 +55,6 @@ static const Config Configs[] = {
 };
 
 static double Now(void) { return MPI_Wtime(); }
-
-static int CompareDouble(const void *a, const void *b)
-{
-  const double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
-static double Median(double *t, PetscInt n)
-{
-  qsort(t, (size_t)n, sizeof(double), CompareDouble);
-  return n % 2 ? t[n / 2] : 0.5 * (t[n / 2 - 1] + t[n / 2]);
-}
 
 /* Smooth positive densities of unit mass: rho0 a few cosine modes, q a floor plus three wrapped Gaussians. */
 static PetscErrorCode FillDensities(const W2Grid *g, Vec rho, Vec q)
@@ -149,7 +138,7 @@ static PetscErrorCode FFTPair(const Bench *B, PetscInt N, double *median)
       t[reps] = Now() - t0;
       total += t[reps++];
     }
-    m = Median(t, reps); /* sorts t: t[0] is the fastest */
+    m = W2BenchMedian(t, reps); /* sorts t: t[0] is the fastest */
     tmin = t[0];
     fftw_destroy_plan(fwd);
     fftw_destroy_plan(bwd);
@@ -197,7 +186,7 @@ static PetscErrorCode BenchRHS(const Bench *B, PetscInt N, PetscInt order, W2Div
   }
   if (with_rhs) {
     PetscCall(PetscSNPrintf(what, sizeof(what), "rhs_order%d", (int)order));
-    med = Median(t, reps);
+    med = W2BenchMedian(t, reps);
     PetscCall(PetscSNPrintf(extra, sizeof(extra), "jsd,min_s=%.4e", t[0]));
     PrintRow(B, N, what, med, unit, reps, extra);
   }
@@ -216,7 +205,7 @@ static PetscErrorCode BenchRHS(const Bench *B, PetscInt N, PetscInt order, W2Div
       t[reps] = MaxOverRanks(B, Now() - t0);
       total += t[reps++];
     }
-    med = Median(t, reps);
+    med = W2BenchMedian(t, reps);
     PetscCall(PetscSNPrintf(extra, sizeof(extra), "jsd,min_s=%.4e", t[0]));
     PrintRow(B, N, "jacobian_order1", med, unit, reps, extra);
     PetscCall(MatDestroy(&J));
@@ -318,7 +307,7 @@ static PetscErrorCode BenchBE(const Bench *B, PetscInt N, const Config *cfg, W2D
     nmax = PetscMax(nmax, it);
     lmax = PetscMax(lmax, lit);
   }
-  med     = Median(t, repeats); /* sorts t */
+  med     = W2BenchMedian(t, repeats); /* sorts t */
   med_min = t[0];
   /* Newton and GMRES iterations of one step (the largest over the repeats, which redo the same step) */
   PetscCall(PetscSNPrintf(extra, sizeof(extra), "%s,newton=%d,linear=%d,min_s=%.4e,first_step_s=%.3f,rejected=%d,failed=%d,dmass=%.1e,dt=%g", div->type, (int)nmax, (int)lmax, med_min, first, (int)flow->rejected_stages, (int)failed, (double)dmass, (double)dt));

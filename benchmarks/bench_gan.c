@@ -29,6 +29,7 @@
 */
 #include <stdio.h>
 #include <time.h>
+#include "bench_common.h"
 #include "gan/loss.h"
 #include "gan/mlp.h"
 #include "gan/optim.h"
@@ -196,18 +197,6 @@ static double CPUSeconds(void)
   return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
-static int CompareDouble(const void *a, const void *b)
-{
-  const double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
-static double Median(double *t, PetscInt n)
-{
-  qsort(t, (size_t)n, sizeof(double), CompareDouble);
-  return n % 2 ? t[n / 2] : 0.5 * (t[n / 2 - 1] + t[n / 2]);
-}
-
 static void WriteVector(FILE *f, const char name[], PetscInt n, const PetscReal v[])
 {
   fprintf(f, "vector %s %d\n", name, (int)n);
@@ -366,7 +355,7 @@ static PetscReal MaxAbsDiff(PetscInt n, const PetscReal a[], const PetscReal b[]
       stmt; \
       t_[r_] = 1e6 * (CPUSeconds() - a_); \
     } \
-    result = Median(t_, reps); \
+    result = W2BenchMedian(t_, reps); \
   } while (0)
 
 /* After `warmup` natgrad training steps: the parts of the generator's natural-gradient step on its last batch (median
@@ -530,9 +519,9 @@ int main(int argc, char **argv)
       rate[r] = S / (t1 - t0);
       for (int p = 0; p < P_COUNT; p++) ph[p][r] = 1e6 * b.phase[p] / S;
     }
-    med = Median(rate, repeats); /* sorts rate: min and max are its ends */
-    printf("%-18s %12.2f %12.2f %12.2f %12.2f %6d %5d", optims[k], med, rate[0], rate[repeats - 1], Median(cpu, repeats), (int)S, (int)repeats);
-    for (int p = 0; p < P_COUNT; p++) printf(" %11.2f", Median(ph[p], repeats));
+    med = W2BenchMedian(rate, repeats); /* sorts rate: min and max are its ends */
+    printf("%-18s %12.2f %12.2f %12.2f %12.2f %6d %5d", optims[k], med, rate[0], rate[repeats - 1], W2BenchMedian(cpu, repeats), (int)S, (int)repeats);
+    for (int p = 0; p < P_COUNT; p++) printf(" %11.2f", W2BenchMedian(ph[p], repeats));
     printf("  %.15e %.15e %.15e %.15e\n", c[0], c[1], c[2], c[3]);
     fflush(stdout);
     PetscCall(BenchDestroy(&b));

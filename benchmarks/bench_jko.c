@@ -18,22 +18,11 @@
   densities (-bench_w2_repeats 5) and prints W2^2, iterations and seconds.
 */
 #include <fftw3.h>
+#include "bench_common.h"
 #include "jko/jkoimpl.h"
 
 #define MAX_SIZES 16
 #define MAX_REPEATS 1001
-
-static int CompareDouble(const void *a, const void *b)
-{
-  const double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
-static double Median(double *t, PetscInt n)
-{
-  qsort(t, (size_t)n, sizeof(double), CompareDouble);
-  return n % 2 ? t[n / 2] : 0.5 * (t[n / 2 - 1] + t[n / 2]);
-}
 
 /* what one measurement does, repeated within the time budget */
 typedef PetscErrorCode (*Block)(void *);
@@ -50,7 +39,7 @@ static PetscErrorCode Time(Block f, void *ctx, PetscReal budget, PetscInt min_re
     t[n++] = MPI_Wtime() - t0;
   }
   *reps    = n;
-  *median  = Median(t, n);
+  *median  = W2BenchMedian(t, n);
   *fastest = t[0];
   PetscFunctionReturn(0);
 }
@@ -248,7 +237,7 @@ int main(int argc, char **argv)
       PetscCall(W2DistanceFiles(PETSC_COMM_WORLD, w2files, comma + 1, method, sizeof(method), &w2sq, &info));
       t[r] = MPI_Wtime() - t0;
     }
-    PetscCall(PetscPrintf(PETSC_COMM_WORLD, "w2 %.15e iterations %" PetscInt_FMT " rel_gap %.2e marginal %.2e seconds %.4e\n", (double)w2sq, info.iterations, (double)info.rel_gap, (double)info.marginal, Median(t, w2reps)));
+    PetscCall(PetscPrintf(PETSC_COMM_WORLD, "w2 %.15e iterations %" PetscInt_FMT " rel_gap %.2e marginal %.2e seconds %.4e\n", (double)w2sq, info.iterations, (double)info.rel_gap, (double)info.marginal, W2BenchMedian(t, w2reps)));
   } else {
     for (PetscInt k = 0; k < nwhat; k++) {
       blocks = (PetscBool)(blocks || !strcmp(whatp[k], "blocks"));
