@@ -88,7 +88,8 @@ typedef struct {
   double       *real;     /* serial and gather: n0 x n1; slabs: ln0 x 2(n1/2+1), padded in place */
   fftw_complex *spec;
   fftw_plan     fwd, bwd;
-  PetscReal    *inv;      /* 1 / (N (shift + c mu_k)) per local spectral entry */
+  PetscReal    *lap;      /* mu_k, the eigenvalue of -Lap_h, per local spectral entry: fixed by the grid */
+  PetscReal    *inv;      /* 1 / (N (shift + c mu_k)) per local spectral entry: per set-up */
   PetscReal     shift, c;
   Vec           ones, work, natural, all;
   VecScatter    gather;
@@ -104,7 +105,7 @@ static PetscErrorCode FFTPCDestroy(PC pc)
   if (f->bwd) fftw_destroy_plan(f->bwd);
   if (f->spec) fftw_free(f->spec);
   if (f->real && f->layout != FFTPC_SLABS) fftw_free(f->real); /* slabs: real is the spectrum's buffer */
-  PetscCall(PetscFree(f->inv));
+  PetscCall(PetscFree2(f->lap, f->inv));
   PetscCall(VecDestroy(&f->ones));
   PetscCall(VecDestroy(&f->work));
   PetscCall(VecDestroy(&f->natural));
@@ -156,7 +157,17 @@ static PetscErrorCode FFTPCCreatePlans(FFTPC *f, MPI_Comm comm)
     PetscCall(DMDACreateNaturalVector(g->da, &f->natural));
     PetscCall(VecScatterCreateToAll(f->natural, &f->gather, &f->all));
   }
-  PetscCall(PetscMalloc1(f->nspec, &f->inv));
+  PetscCall(PetscCalloc2(f->nspec, &f->lap, f->nspec, &f->inv)); /* entries beyond the local modes (FFTW-MPI padding): 0, unused */
+  /* spectral entry (row ky, column kx); transposed (slabs): kx slowest */
+  for (ptrdiff_t a = 0; a < f->ln1; a++) {
+    const ptrdiff_t kx  = f->l1s + a;
+    const PetscReal mux = 4.0 / (g->h[0] * g->h[0]) * PetscSqr(PetscSinReal(PETSC_PI * (PetscReal)kx / (PetscReal)f->n1));
+    for (ptrdiff_t ky = 0; ky < f->n0; ky++) {
+      const ptrdiff_t k   = f->layout == FFTPC_SLABS ? a * f->n0 + ky : ky * (f->n1 / 2 + 1) + kx;
+      const PetscReal muy = g->dim > 1 ? 4.0 / (g->h[1] * g->h[1]) * PetscSqr(PetscSinReal(PETSC_PI * (PetscReal)ky / (PetscReal)f->n0)) : 0.0;
+      f->lap[k]           = mux + muy;
+    }
+  }
   PetscCall(PetscInfo(NULL, "-flow_pc fft: %d x %d grid, layout %s\n", (int)f->n1, (int)f->n0, FFTPCLayoutNames[f->layout]));
   PetscFunctionReturn(0);
 }
@@ -178,14 +189,12 @@ static PetscErrorCode FFTPCView(PC pc, PetscViewer viewer)
 static PetscErrorCode FFTPCSetUp(PC pc)
 {
   FFTPC        *f;
-  const W2Grid *g;
   Mat           P;
   PetscScalar   total;
-  PetscReal     mux[2], ntot;
+  PetscReal     ntot;
 
   PetscFunctionBeginUser;
   PetscCall(PCShellGetContext(pc, &f));
-  g = f->fl->grid;
   PetscCall(PCGetOperators(pc, NULL, &P));
   if (!f->fwd) PetscCall(FFTPCCreatePlans(f, PetscObjectComm((PetscObject)pc)));
   if (!f->ones) {
@@ -198,17 +207,8 @@ static PetscErrorCode FFTPCSetUp(PC pc)
   f->shift = PetscRealPart(total) / ntot;
   f->c     = f->fl->mean_diffusivity;
   PetscCheck(f->shift > 0 && PetscIsNormalReal(f->shift), PetscObjectComm((PetscObject)pc), PETSC_ERR_ARG_INCOMP, "-flow_pc fft: the operator is not shift I - J with shift > 0 (got shift %g); use it with implicit -ts_type only", (double)f->shift);
-  /* spectral entry (row ky, column kx); transposed (slabs): kx slowest */
-  for (ptrdiff_t a = 0; a < f->ln1; a++) {
-    const ptrdiff_t kx = f->l1s + a;
-    mux[0]             = 4.0 / (g->h[0] * g->h[0]) * PetscSqr(PetscSinReal(PETSC_PI * (PetscReal)kx / (PetscReal)f->n1));
-    for (ptrdiff_t ky = 0; ky < f->n0; ky++) {
-      const ptrdiff_t k = f->layout == FFTPC_SLABS ? a * f->n0 + ky : ky * (f->n1 / 2 + 1) + kx;
-      mux[1] = g->dim > 1 ? 4.0 / (g->h[1] * g->h[1]) * PetscSqr(PetscSinReal(PETSC_PI * (PetscReal)ky / (PetscReal)f->n0)) : 0.0;
-      /* FFTW's transforms are unnormalised: 1/ntot */
-      f->inv[k] = 1.0 / (ntot * (f->shift + f->c * (mux[0] + mux[1])));
-    }
-  }
+  /* FFTW's transforms are unnormalised: 1/ntot */
+  for (ptrdiff_t k = 0; k < f->nspec; k++) f->inv[k] = 1.0 / (ntot * (f->shift + f->c * f->lap[k]));
   PetscFunctionReturn(0);
 }
 
