@@ -72,8 +72,8 @@ static int HasElement(const char *v, const char *value)
   return 0;
 }
 
-/* PETSc's messages about a value it cannot convert ("Input string abc has no integer value") do not
-   say which option had it: look the value up among the options set. */
+/* PETSc's messages about a value it cannot convert ("Input string abc has no integer value", "Unknown
+   logical value: maybe") do not say which option had it: look the value up among the options set. */
 static void NameOptionsWithValue(const char *mess, char *out, size_t len)
 {
   const char  *start = strstr(mess, "Input string "), *end;
@@ -82,10 +82,14 @@ static void NameOptionsWithValue(const char *mess, char *out, size_t len)
   char         value[256];
 
   out[0] = 0;
-  if (!start) return;
-  start += strlen("Input string ");
-  end = strstr(start, " has no ");
-  if (!end || (size_t)(end - start) >= sizeof(value)) return;
+  if (start) {
+    start += strlen("Input string ");
+    end = strstr(start, " has no ");
+  } else if ((start = strstr(mess, "Unknown logical value: "))) {
+    start += strlen("Unknown logical value: ");
+    end = start + strlen(start);
+  } else return;
+  if (!end || end == start || (size_t)(end - start) >= sizeof(value)) return;
   memcpy(value, start, (size_t)(end - start));
   value[end - start] = 0;
   if (W2OptionsRecorded(&n, &names, &values)) return;
