@@ -1,6 +1,7 @@
 /// @file `w2flow gan`: train an MLP generator against an MLP discriminator toward a 1-D or 2-D target (THEORY.md 8); history of losses,
 /// gradient norms and metrics in HDF5 and CSV, written as it grows, kept when a run diverges.
 #include <math.h>
+#include "gan/carry.h"
 #include "gan/gan.h"
 #include "gan/loss.h"
 #include "gan/metrics.h"
@@ -95,6 +96,25 @@ static PetscErrorCode Iterate(W2GanRun *g, PetscReal *ld, PetscReal *lg, PetscRe
   PetscFunctionReturn(0);
 }
 
+/* the carried-discriminator columns (gan/carry.h) on the KDE grid of this row; copies of the networks, and a stream of its own seeded by
+   (-gan_curvature_seed, iteration), so the training and a restart see nothing of it */
+static PetscErrorCode Carry(W2GanRun *g, PetscReal row[])
+{
+  const PetscInt npts = g->dim == 1 ? g->metrics->G : g->metrics->G * g->metrics->G;
+  W2Rng          r;
+
+  PetscFunctionBeginUser;
+  W2RngSeed(&r, (((uint64_t)g->s.curv_seed << 32) | (uint64_t)row[C_IT]) ^ 0xca77ed0000000000ULL);
+  PetscCall(W2GanCarryStart(g->carry, g->gen, g->disc, g->dopt, g->metrics));
+  PetscCall(W2GanCarryCurvature(g->carry, g->metrics, &r, g->cw));
+  PetscCall(W2GanMetricsGradientMax(g->metrics, g->cw, &row[C_CURV]));
+  PetscCall(W2GanCarryHolonomy(g->carry, g->metrics, &r, g->cw, g->cw + npts));
+  PetscCall(W2GanMetricsNorms(g->metrics, g->cw, &row[C_HOL_MAX], &row[C_HOL_L2]));
+  PetscCall(W2GanMetricsNorms(g->metrics, g->cw + npts, &row[C_HOL_NET], NULL));
+  row[C_AREA] = PetscSqr(g->s.curv_h);
+  PetscFunctionReturn(0);
+}
+
 /* the metric columns of a history row, on the fixed evaluation latents */
 static PetscErrorCode Evaluate(W2GanRun *g, PetscReal row[], const char **bad)
 {
@@ -120,13 +140,14 @@ static PetscErrorCode Evaluate(W2GanRun *g, PetscReal row[], const char **bad)
   PetscCall(W2GanRunPack(g));
   PetscCall(W2GameAntisymmetricNorm(&g->probe_game, g->x, g->s.planes, &g->krng, &row[C_KFRO]));
   PetscCall(W2GanRunUnpack(g));
+  if (g->carry && (PetscInt)row[C_IT] % g->s.curv_every == 0) PetscCall(Carry(g, row));
   PetscFunctionReturn(0);
 }
 
 static PetscErrorCode ReadSettings(MPI_Comm comm, W2GanSettings *s, char gen_type[], size_t len)
 {
   char      list[256];
-  PetscBool set, has;
+  PetscBool set, has, help, cseed = PETSC_FALSE, kset = PETSC_FALSE;
   PetscInt  every = -1;
 
   PetscFunctionBeginUser;
@@ -134,6 +155,7 @@ static PetscErrorCode ReadSettings(MPI_Comm comm, W2GanSettings *s, char gen_typ
   s->overwrite = PETSC_FALSE;
   s->latent = 16, s->hidden = 32, s->depth = 1, s->batch = 64, s->iters = 2000, s->dsteps = 1, s->seed = 0, s->log_every = 10, s->neval = 2000, s->nbins = 100;
   s->kde_points = 0, s->ndir = 16, s->planes = 8, s->kde_bw = 0, s->jac_h = 1e-5, s->checkpoint_every = 0, s->restart[0] = 0;
+  s->curv_every = 0, s->curv_h = 0.1, s->curv_k = -1, s->curv_seed = -1, s->curv_ij[0] = s->curv_ij[1] = -1;
   PetscCall(W2OptimizerList(list, sizeof(list)));
   PetscOptionsBegin(comm, NULL, "w2flow gan: MLP generator vs MLP discriminator toward a 1-D or 2-D target", NULL);
   PetscCall(PetscOptionsString("-output", "Result base name: writes <output>.h5 and <output>.csv", NULL, s->output, s->output, sizeof(s->output), NULL));
@@ -157,6 +179,18 @@ static PetscErrorCode ReadSettings(MPI_Comm comm, W2GanSettings *s, char gen_typ
   PetscCall(PetscOptionsString("-gan_optimizer", list, NULL, gen_type, gen_type, len, &has));
   PetscCall(PetscOptionsInt("-checkpoint_every", "Write the result with a restartable state every this many iterations (0: only at the end)", NULL, s->checkpoint_every, &s->checkpoint_every, NULL));
   PetscCall(PetscOptionsString("-restart", "Continue the run whose result file (with /checkpoint) this is, to -gan_iterations", NULL, s->restart, s->restart, sizeof(s->restart), NULL));
+  PetscCall(PetscOptionsInt("-gan_curvature_every", "Curvature and holonomy of the carried discriminator every this many iterations, a multiple of -gan_log_every (0: off)", NULL, s->curv_every, &s->curv_every, NULL));
+  PetscCall(PetscOptionsHasHelp(NULL, &help));
+  if (s->curv_every > 0 || help) { /* otherwise left unread: given without -gan_curvature_every they are unused options, hence errors */
+    PetscInt  n = 2;
+    PetscBool coords;
+    PetscCall(PetscOptionsReal("-gan_curvature_h", "Side D of the square in generator parameters (unit directions)", NULL, s->curv_h, &s->curv_h, NULL));
+    PetscCall(PetscOptionsInt("-gan_curvature_disc_steps", "Steps of the copied discriminator after each move (default: -gan_disc_steps)", NULL, s->curv_k, &s->curv_k, &kset));
+    PetscCall(PetscOptionsInt("-gan_curvature_seed", "Seed of the random plane and of the samples of the copies (default: -gan_seed)", NULL, s->curv_seed, &s->curv_seed, &cseed));
+    PetscCall(PetscOptionsIntArray("-gan_curvature_coords", "Two generator parameters i,j spanning the plane instead of a random one", NULL, s->curv_ij, &n, &coords));
+    PetscCheck(!coords || n == 2, comm, PETSC_ERR_USER_INPUT, "-gan_curvature_coords takes two parameter indices i,j, got %" PetscInt_FMT " values", n);
+    if (!coords) s->curv_ij[0] = s->curv_ij[1] = -1;
+  }
   PetscOptionsEnd();
   if (set) {
     PetscBool both;
@@ -184,6 +218,13 @@ static PetscErrorCode ReadSettings(MPI_Comm comm, W2GanSettings *s, char gen_typ
   PetscCheck(s->ndir >= 1, comm, PETSC_ERR_USER_INPUT, "-gan_sliced_directions must be >= 1, got %" PetscInt_FMT, s->ndir);
   PetscCheck(s->planes >= 0, comm, PETSC_ERR_USER_INPUT, "-gan_jacobian_planes must be >= 0 (0: the full Jacobian), got %" PetscInt_FMT, s->planes);
   PetscCheck(s->jac_h > 0 && PetscIsNormalReal(s->jac_h), comm, PETSC_ERR_USER_INPUT, "-gan_jacobian_h must be positive, got %g", (double)s->jac_h);
+  PetscCheck(s->curv_every >= 0 && (s->curv_every == 0 || s->curv_every % s->log_every == 0), comm, PETSC_ERR_USER_INPUT, "-gan_curvature_every must be 0 (off) or a positive multiple of -gan_log_every %" PetscInt_FMT ", got %" PetscInt_FMT, s->log_every, s->curv_every);
+  PetscCheck(s->curv_h > 0 && PetscIsNormalReal(s->curv_h), comm, PETSC_ERR_USER_INPUT, "-gan_curvature_h must be positive and finite, got %g", (double)s->curv_h);
+  if (!kset) s->curv_k = s->dsteps;
+  PetscCheck(s->curv_k >= 0, comm, PETSC_ERR_USER_INPUT, "-gan_curvature_disc_steps must be >= 0, got %" PetscInt_FMT, s->curv_k);
+  if (!cseed) s->curv_seed = s->seed;
+  PetscCheck(s->curv_seed >= 0, comm, PETSC_ERR_USER_INPUT, "-gan_curvature_seed must be >= 0, got %" PetscInt_FMT, s->curv_seed);
+  PetscCheck(!(cseed && s->curv_ij[0] >= 0), comm, PETSC_ERR_USER_INPUT, "-gan_curvature_seed chooses a random plane, -gan_curvature_coords a coordinate plane: give one");
   PetscFunctionReturn(0);
 }
 
@@ -209,6 +250,8 @@ static PetscErrorCode GanSetUp(MPI_Comm comm, W2GanRun *g, PetscBool *help)
   g->ngen  = g->gen->nparams;
   g->ndisc = g->disc->nparams;
   g->n     = g->ngen + g->ndisc;
+  for (int a = 0; a < 2; a++)
+    PetscCheck(g->s.curv_ij[0] < 0 || (g->s.curv_ij[a] >= 0 && g->s.curv_ij[a] < g->ngen && g->s.curv_ij[0] != g->s.curv_ij[1]), comm, PETSC_ERR_USER_INPUT, "-gan_curvature_coords %" PetscInt_FMT ",%" PetscInt_FMT ": need two different generator parameters in [0, %" PetscInt_FMT ")", g->s.curv_ij[0], g->s.curv_ij[1], g->ngen);
   PetscCall(W2OptimizerCreate(comm, "gen_", gen_type, g->ngen, &g->gopt));
   if (g->gopt->needs_game) {
     /* sga, consensus: one optimiser on the joint parameters (generator, discriminator), simultaneous steps */
@@ -242,9 +285,24 @@ static PetscErrorCode GanAllocate(W2GanRun *g)
   W2GanTargetSample(g->target, &g->erng, g->s.batch, g->probe.xr);
   for (PetscInt k = 0; k < g->s.latent * g->s.batch; k++) g->probe.z[k] = W2RngNormal(&g->erng);
   PetscCall(W2GanMetricsCreate(g->target, g->s.neval, g->s.ndir, g->s.kde_points, g->s.kde_bw, &g->metrics));
+  g->ncols = C_COLS;
+  if (g->s.curv_every) {
+    /* the carried discriminator: the copy's optimiser is the discriminator's, or sgd at the joint step for sga and consensus */
+    PetscCall(W2GanCarryCreate(g->gen, g->disc, g->dopt, g->gopt->lr, &g->loss, g->pdiv, g->target, g->s.latent, g->s.batch, g->s.curv_h, g->s.curv_k, &g->carry));
+    if (g->s.curv_ij[0] >= 0) PetscCall(W2GanCarrySetCoordinatePlane(g->carry, g->s.curv_ij[0], g->s.curv_ij[1]));
+    else {
+      W2Rng prng;
+      W2RngSeed(&prng, ((uint64_t)g->s.curv_seed << 32) ^ 0x91a4e0000000000ULL);
+      PetscCall(W2GanCarrySetRandomPlane(g->carry, &prng));
+    }
+    PetscCall(PetscMalloc1(2 * (g->dim == 1 ? g->s.kde_points : g->s.kde_points * g->s.kde_points), &g->cw));
+    g->ncols = C_COLS_MAX;
+  }
   {
     const char *base[C_COLS] = {"iteration", "wall_s", "loss_d", "loss_g", "grad_norm_d", "grad_norm_g", "", "", "kl_kde", "jsd_kde", "modes_covered", "hq_fraction", "", "potential_l2"};
+    const char *carried[C_COLS_MAX - C_COLS] = {"curvature_max", "holonomy_max", "holonomy_l2", "holonomy_net_max", "loop_area"};
     for (int c = 0; c < C_COLS; c++) PetscCall(PetscStrncpy(g->names[c], base[c], sizeof(g->names[c])));
+    for (int c = C_COLS; c < C_COLS_MAX; c++) PetscCall(PetscStrncpy(g->names[c], carried[c - C_COLS], sizeof(g->names[c])));
     if (g->dim == 1) {
       PetscCall(PetscStrncpy(g->names[C_W1], "W1_quantile", sizeof(g->names[C_W1])));
       PetscCall(PetscStrncpy(g->names[C_W2], "W2_quantile", sizeof(g->names[C_W2])));
@@ -271,6 +329,8 @@ static PetscErrorCode GanDestroy(W2GanRun *g)
   PetscCall(PetscFree(g->J));
   PetscCall(PetscFree(g->dir));
   PetscCall(PetscFree(g->rows));
+  PetscCall(PetscFree(g->cw));
+  PetscCall(W2GanCarryDestroy(&g->carry));
   PetscCall(W2GanMetricsDestroy(&g->metrics));
   PetscCall(W2OptimizerDestroy(&g->gopt));
   PetscCall(W2OptimizerDestroy(&g->dopt));
@@ -296,7 +356,7 @@ static PetscErrorCode Verdict(MPI_Comm comm, PetscErrorCode ierr, const char *ba
 static PetscErrorCode Stop(MPI_Comm comm, W2GanRun *g, PetscInt it, PetscInt status, const char *bad, const PetscReal row[])
 {
   char     msg[768], output[PETSC_MAX_PATH_LEN];
-  PetscInt last = g->nrows ? (PetscInt)g->rows[C_COLS * (g->nrows - 1) + C_IT] : -1;
+  PetscInt last = g->nrows ? (PetscInt)g->rows[g->ncols * (g->nrows - 1) + C_IT] : -1;
 
   PetscFunctionBeginUser;
   PetscCall(PetscSNPrintf(msg, sizeof(msg), "diverged at iteration %" PetscInt_FMT ": %s (loss_d %g, loss_g %g, |grad_d| %g, |grad_g| %g) with generator optimiser %s (lr %g)%s%s", it, status == 2 ? "an error in the step or the metrics (reported above)" : bad ? bad : "a non-finite value on rank 0", (double)row[C_LOSS_D], (double)row[C_LOSS_G],
@@ -313,7 +373,7 @@ PetscErrorCode W2CommandGan(MPI_Comm comm, const char *file)
   W2GanRun       g;
   PetscBool      help;
   PetscMPIInt    rank;
-  PetscReal      row[C_COLS];
+  PetscReal      row[C_COLS_MAX];
   PetscInt       status;
   PetscErrorCode ierr;
   const char    *bad = NULL;
@@ -344,18 +404,20 @@ PetscErrorCode W2CommandGan(MPI_Comm comm, const char *file)
     PetscCall(PetscSNPrintf(csv, sizeof(csv), "%s.csv", g.s.output));
     g.csv = fopen(csv, "w");
     PetscCheck(g.csv, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "-output %s: cannot create %s", g.s.output, csv);
-    for (int c = 0; c < C_COLS; c++) fprintf(g.csv, c ? ",%s" : "%s", g.names[c]);
+    for (int c = 0; c < g.ncols; c++) fprintf(g.csv, c ? ",%s" : "%s", g.names[c]);
     fprintf(g.csv, "\n");
     for (PetscInt r = 0; r < g.nrows; r++) /* a restart: the rows so far */
-      for (int c = 0; c < C_COLS; c++) fprintf(g.csv, c ? ",%.17g%s" : "%.17g%s", (double)g.rows[C_COLS * r + c], c == C_COLS - 1 ? "\n" : "");
+      for (int c = 0; c < g.ncols; c++) fprintf(g.csv, c ? ",%.17g%s" : "%.17g%s", (double)g.rows[g.ncols * r + c], c == g.ncols - 1 ? "\n" : "");
   }
   PetscCall(PetscPrintf(comm, "w2flow gan: target %s; generator %" PetscInt_FMT " -> %" PetscInt_FMT " x %" PetscInt_FMT " %s -> %" PetscInt_FMT " (%" PetscInt_FMT " parameters, %s%s), discriminator (%" PetscInt_FMT " parameters, %s); loss %s%s%s; batch %" PetscInt_FMT "; every rank computes the same run, rank 0 writes\n", g.target->description, g.s.latent,
                         g.gen->nlayers - 1, g.gen->nlayers > 1 ? g.gen->widths[1] : 0, W2Activations[g.gen->act], g.dim, g.ngen, g.gopt->type, g.dopt ? "" : ", joint step", g.ndisc, g.dopt ? g.dopt->type : "joint", W2GanLossTypes[g.loss.type], g.div ? " " : "", g.div ? g.div->type : "", g.s.batch));
+  if (g.carry)
+    PetscCall(PetscPrintf(comm, "  carried discriminator every %" PetscInt_FMT " iterations: square of side %g in a %s plane of the generator, %" PetscInt_FMT " discriminator steps per move (copies)\n", g.s.curv_every, (double)g.s.curv_h, g.s.curv_ij[0] >= 0 ? "coordinate" : "random", g.s.curv_k));
   if (g.s.restart[0]) PetscCall(PetscPrintf(comm, "  continuing from iteration %" PetscInt_FMT " of %s (%" PetscInt_FMT " history rows)\n", g.it, g.s.restart, g.nrows));
   PetscCall(PetscPrintf(comm, "  iteration    loss_d       loss_g      |grad_d|    |grad_g|    %-12s %-12s %s\n", g.names[C_W2], "jsd_kde", g.names[C_KFRO]));
   if (!g.s.restart[0]) {
     g.wall0 = MPI_Wtime();
-    for (int c = 0; c < C_COLS; c++) row[c] = NAN;
+    for (int c = 0; c < C_COLS_MAX; c++) row[c] = NAN;
     row[C_IT]   = 0;
     row[C_TIME] = 0;
     ierr        = Evaluate(&g, row, &bad);
@@ -367,7 +429,7 @@ PetscErrorCode W2CommandGan(MPI_Comm comm, const char *file)
     PetscReal ld = NAN, lg = NAN, gnd = NAN, gng = NAN;
     ierr = Iterate(&g, &ld, &lg, &gnd, &gng, &bad);
     PetscCall(Verdict(comm, ierr, bad, &status));
-    for (int c = 0; c < C_COLS; c++) row[c] = NAN;
+    for (int c = 0; c < C_COLS_MAX; c++) row[c] = NAN;
     row[C_IT]      = it + 1;
     row[C_GNORM_D] = gnd;
     row[C_GNORM_G] = gng;

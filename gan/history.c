@@ -29,15 +29,15 @@ PetscErrorCode W2GanRunAppendRow(W2GanRun *g, MPI_Comm comm, const PetscReal row
   if (g->nrows == g->maxrows) {
     PetscReal *r;
     g->maxrows = 2 * g->maxrows + 16;
-    PetscCall(PetscMalloc1(g->maxrows * C_COLS, &r));
-    PetscCall(PetscArraycpy(r, g->rows, g->nrows * C_COLS));
+    PetscCall(PetscMalloc1(g->maxrows * g->ncols, &r));
+    PetscCall(PetscArraycpy(r, g->rows, g->nrows * g->ncols));
     PetscCall(PetscFree(g->rows));
     g->rows = r;
   }
-  PetscCall(PetscArraycpy(g->rows + C_COLS * g->nrows, row, C_COLS));
+  PetscCall(PetscArraycpy(g->rows + g->ncols * g->nrows, row, g->ncols));
   g->nrows++;
   if (!rank && g->csv) {
-    for (int c = 0; c < C_COLS; c++) fprintf(g->csv, c ? ",%.17g" : "%.17g", (double)row[c]);
+    for (int c = 0; c < g->ncols; c++) fprintf(g->csv, c ? ",%.17g" : "%.17g", (double)row[c]);
     fprintf(g->csv, "\n");
     PetscCheck(fflush(g->csv) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot write %s.csv", g->s.output);
   }
@@ -104,6 +104,18 @@ static PetscErrorCode WriteCheckpoint(W2GanRun *g, PetscViewer v)
   PetscFunctionReturn(0);
 }
 
+/* the history's column names, comma separated (the columns:history attribute) */
+static PetscErrorCode JoinNames(const W2GanRun *g, char cols[], size_t len)
+{
+  PetscFunctionBeginUser;
+  cols[0] = 0;
+  for (int c = 0; c < g->ncols; c++) {
+    if (c) PetscCall(PetscStrlcat(cols, ", ", len));
+    PetscCall(PetscStrlcat(cols, g->names[c], len));
+  }
+  PetscFunctionReturn(0);
+}
+
 /* one dataset of a result file into a new array, on every rank (viewer on PETSC_COMM_SELF) */
 static PetscErrorCode LoadArray(PetscViewer v, const char name[], PetscInt bs, PetscInt expect, PetscReal **a, PetscInt *len, const char file[])
 {
@@ -148,6 +160,13 @@ PetscErrorCode W2GanRunReadCheckpoint(W2GanRun *g)
     PetscCall(PetscFree(t));
   }
   PetscCheck(!strcmp(type, g->gopt->type), PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "-restart %s: written with generator optimiser %s, this run has %s", file, type, g->gopt->type);
+  {
+    char *t = NULL, cols[1024];
+    PetscCall(PetscViewerHDF5ReadAttribute(v, "/", "columns:history", PETSC_STRING, NULL, &t));
+    PetscCall(JoinNames(g, cols, sizeof(cols)));
+    PetscCheck(!strcmp(t, cols), PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "-restart %s: its history has the columns %s, this run has %s (-gan_curvature_every on or off as in the run that wrote it)", file, t, cols);
+    PetscCall(PetscFree(t));
+  }
   PetscCall(LoadArray(v, "/checkpoint/state", 1, K_LEN, &k, NULL, file));
   PetscCall(LoadArray(v, "/checkpoint/params", 1, g->n, &p, NULL, file));
   PetscCall(PetscArraycpy(g->x, p, g->n));
@@ -176,10 +195,10 @@ PetscErrorCode W2GanRunReadCheckpoint(W2GanRun *g)
   UnpackRng(k + K_KRNG, &g->krng);
   PetscCall(PetscFree(k));
   /* the history rows up to the checkpoint */
-  PetscCall(LoadArray(v, "/history", C_COLS, -1, &g->rows, &len, file));
-  g->nrows = g->maxrows = len / C_COLS;
+  PetscCall(LoadArray(v, "/history", g->ncols, -1, &g->rows, &len, file));
+  g->nrows = g->maxrows = len / g->ncols;
   /* rows up to the checkpoint; an off-grid last row (iteration not a multiple of -gan_log_every) is dropped: its window is still open */
-  while (g->nrows > 1 && (g->rows[C_COLS * (g->nrows - 1) + C_IT] > g->it || (PetscInt)g->rows[C_COLS * (g->nrows - 1) + C_IT] % g->s.log_every)) g->nrows--;
+  while (g->nrows > 1 && (g->rows[g->ncols * (g->nrows - 1) + C_IT] > g->it || (PetscInt)g->rows[g->ncols * (g->nrows - 1) + C_IT] % g->s.log_every)) g->nrows--;
   PetscCall(PetscViewerDestroy(&v));
   PetscCheck(g->it < g->s.iters, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "-restart %s: the checkpoint is at iteration %" PetscInt_FMT ", -gan_iterations %" PetscInt_FMT " leaves nothing to do", file, g->it, g->s.iters);
   PetscFunctionReturn(0);
@@ -197,7 +216,7 @@ PetscErrorCode W2GanRunWrite(W2GanRun *g, MPI_Comm comm, const char status[], Pe
   PetscCall(PetscSNPrintf(h5, sizeof(h5), "%s.h5", g->s.output));
   PetscCall(PetscSNPrintf(tmp, sizeof(tmp), "%s.h5.partial", g->s.output));
   PetscCall(PetscViewerHDF5Open(comm, tmp, FILE_MODE_WRITE, &v));
-  PetscCall(W2H5WriteTable(v, "history", g->nrows, C_COLS, g->rows));
+  PetscCall(W2H5WriteTable(v, "history", g->nrows, g->ncols, g->rows));
   if (g->nrows) PetscCall(W2H5WriteTable(v, "w2_initial", 1, 1, &g->rows[C_W2]));
   if (final && g->dim == 1) {
     /* histogram and KDE (the bandwidth of the last evaluation) of the evaluation samples against the target density */
@@ -227,10 +246,7 @@ PetscErrorCode W2GanRunWrite(W2GanRun *g, MPI_Comm comm, const char status[], Pe
     PetscCall(W2H5WriteTable(v, "final_samples", g->s.neval, g->dim, g->xeval));
     PetscCall(W2H5WriteTable(v, "target_means", g->target->K, g->dim, g->target->mean));
   }
-  for (int c = 0; c < C_COLS; c++) {
-    if (c) PetscCall(PetscStrlcat(cols, ", ", sizeof(cols)));
-    PetscCall(PetscStrlcat(cols, g->names[c], sizeof(cols)));
-  }
+  PetscCall(JoinNames(g, cols, sizeof(cols)));
   PetscCall(W2H5WriteString(v, "command", "gan"));
   PetscCall(W2H5WriteString(v, "w2flow_version", W2FLOW_VERSION));
   PetscCall(W2H5WriteString(v, "status", status));
@@ -243,6 +259,15 @@ PetscErrorCode W2GanRunWrite(W2GanRun *g, MPI_Comm comm, const char status[], Pe
                           g->s.log_every, g->names[C_W1], g->names[C_W2], g->dim == 1 ? "W1, W2 to the target from quantiles" : "sliced W1, W2 (mean over equispaced angles pi p / P of the 1-D quantile distances to the exact projected target)", g->s.neval,
                           g->s.kde_bw > 0 ? "fixed" : "Scott's rule std n^(-1/(d+4)) per axis", g->metrics->G, g->dim, g->names[C_KFRO], (double)g->s.jac_h, g->s.planes ? "; random planes, sqrt(n(n-1) mean k^2)" : "; the full Jacobian", g->pdiv->type));
   PetscCall(W2H5WriteString(v, "description:history", buf));
+  if (g->carry) {
+    PetscCall(PetscSNPrintf(buf, sizeof(buf),
+                            "every %" PetscInt_FMT " iterations (else NaN), on copies of the networks (training untouched): the generator moved by D = %g along unit directions u, v of its parameters (%s), "
+                            "the copied discriminator (%s) trained %" PetscInt_FMT " steps of batch %" PetscInt_FMT " after each move on fresh samples. curvature_max: max over the KDE grid of |grad_x (phi^_(u then v) - phi^_(v then u))| / D "
+                            "(Alg. 1; both paths on the same samples per move). holonomy_max, holonomy_l2: max and L2(Q) over the KDE grid of phi^_end - phi^_start around the square theta, +Du, +Dv, -Du, -Dv. "
+                            "holonomy_net_max: max of phi^_end - phi^_stay, the copy trained on the same samples with the generator kept at theta. loop_area: D^2. phi^ = f'(r^), f = %s.",
+                            g->s.curv_every, (double)g->s.curv_h, g->s.curv_ij[0] >= 0 ? "coordinates -gan_curvature_coords" : "random, orthonormalised, from -gan_curvature_seed", g->dopt ? "with a copy of its optimiser and its state" : "sgd at the joint step", g->s.curv_k, g->s.batch, g->pdiv->type));
+    PetscCall(W2H5WriteString(v, "description:curvature", buf));
+  }
   PetscCall(PetscSNPrintf(buf, sizeof(buf), "target %s; loss %s%s%s; generator optimiser %s (lr %g)%s%s; generator %" PetscInt_FMT " parameters, discriminator %" PetscInt_FMT "; seed %" PetscInt_FMT, g->target->description, W2GanLossTypes[g->loss.type], g->div ? " " : "", g->div ? g->div->type : "", g->gopt->type,
                           (double)g->gopt->lr, g->dopt ? "; discriminator optimiser " : " (joint step on generator and discriminator)", g->dopt ? g->dopt->type : "", g->ngen, g->ndisc, g->s.seed));
   PetscCall(W2H5WriteString(v, "summary", buf));

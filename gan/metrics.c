@@ -189,6 +189,21 @@ PetscErrorCode W2GanMetricsModes(W2GanMetrics *m, const PetscReal x[], PetscInt 
 
 static PetscReal Clamp(PetscReal r) { return PetscMin(PetscMax(r, 1e-300), 1e300); }
 
+PetscErrorCode W2GanPotentialFromOutputs(const W2GanLoss *loss, const W2Divergence *div, PetscInt n, const PetscReal v[], PetscReal phi[])
+{
+  PetscFunctionBeginUser;
+  for (PetscInt i = 0; i < n; i++) {
+    PetscReal rhat;
+    if (loss->type == W2_GAN_FGAN) {
+      PetscReal T, dT;
+      PetscCall(W2GanOutputActivation(loss->div, v[i], &T, &dT));
+      rhat = 1 / loss->div->dfinv(loss->div, T);
+    } else rhat = PetscExpReal(-v[i]);
+    phi[i] = div->df(div, Clamp(rhat));
+  }
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode W2GanMetricsPotential(W2GanMetrics *m, W2MLP *disc, const W2GanLoss *loss, const W2Divergence *div, PetscReal *l2)
 {
   const PetscInt npts = m->dim == 1 ? m->G : m->G * m->G;
@@ -198,19 +213,58 @@ PetscErrorCode W2GanMetricsPotential(W2GanMetrics *m, W2MLP *disc, const W2GanLo
   PetscCall(W2MLPForward(disc, npts, m->pts, m->v));
   for (PetscInt i = 0; i < npts; i++) {
     const PetscReal q = PetscExpReal(m->logq[i]);
-    PetscReal       rhat, phihat, phi;
-    if (loss->type == W2_GAN_FGAN) {
-      PetscReal T, dT;
-      PetscCall(W2GanOutputActivation(loss->div, m->v[i], &T, &dT));
-      rhat = 1 / loss->div->dfinv(loss->div, T);
-    } else rhat = PetscExpReal(-m->v[i]);
-    phihat = div->df(div, Clamp(rhat));
-    phi    = div->df(div, Clamp(PetscExpReal(PetscLogReal(m->rho[i]) - m->logq[i])));
+    PetscReal       phihat, phi;
+    PetscCall(W2GanPotentialFromOutputs(loss, div, 1, &m->v[i], &phihat));
+    phi = div->df(div, Clamp(PetscExpReal(PetscLogReal(m->rho[i]) - m->logq[i])));
     if (q > 0) {
       s += q * PetscSqr(phihat - phi);
       w += q;
     }
   }
   *l2 = PetscSqrtReal(s / w);
+  PetscFunctionReturn(0);
+}
+
+static PetscBool AnyNaN(PetscInt n, const PetscReal u[])
+{
+  for (PetscInt i = 0; i < n; i++)
+    if (PetscIsNanReal(u[i])) return PETSC_TRUE;
+  return PETSC_FALSE;
+}
+
+PetscErrorCode W2GanMetricsGradientMax(const W2GanMetrics *m, const PetscReal u[], PetscReal *max)
+{
+  const PetscInt G = m->G, ny = m->dim == 1 ? 1 : G;
+  PetscReal      g = 0;
+
+  PetscFunctionBeginUser;
+  for (PetscInt j = 0; j < ny; j++)
+    for (PetscInt i = 0; i < G; i++) {
+      /* axis 0 along i; central inside, one-sided at the two ends of the (non-periodic) grid */
+      const PetscInt il = i ? i - 1 : 0, ir = i < G - 1 ? i + 1 : G - 1;
+      g = PetscMax(g, PetscAbsReal(u[ir + G * j] - u[il + G * j]) / ((ir - il) * m->dx[0]));
+      if (m->dim == 2) {
+        const PetscInt jl = j ? j - 1 : 0, jr = j < G - 1 ? j + 1 : G - 1;
+        g = PetscMax(g, PetscAbsReal(u[i + G * jr] - u[i + G * jl]) / ((jr - jl) * m->dx[1]));
+      }
+    }
+  *max = AnyNaN(G * ny, u) ? NAN : g; /* PetscMax drops NaN: a diverged copy must show */
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode W2GanMetricsNorms(const W2GanMetrics *m, const PetscReal u[], PetscReal *max, PetscReal *l2q)
+{
+  const PetscInt npts = m->dim == 1 ? m->G : m->G * m->G;
+  PetscReal      mx = 0, s = 0, w = 0;
+
+  PetscFunctionBeginUser;
+  for (PetscInt i = 0; i < npts; i++) {
+    const PetscReal q = PetscExpReal(m->logq[i]);
+    mx = PetscMax(mx, PetscAbsReal(u[i]));
+    s += q * u[i] * u[i];
+    w += q;
+  }
+  if (max) *max = AnyNaN(npts, u) ? NAN : mx;
+  if (l2q) *l2q = PetscSqrtReal(s / w);
   PetscFunctionReturn(0);
 }

@@ -36,3 +36,9 @@ PetscErrorCode W2GanMetricsModes(W2GanMetrics *m, const PetscReal x[], PetscInt 
    (f-GAN: T* = f'(q/rho)) from the discriminator on the grid, against phi = f'(rho_h / q) (KDE, exact q); ratios clamped to [1e-300, 1e300].
    l2 = sqrt(sum q (phi^ - phi)^2 / sum q) over the grid (the L2(Q) norm). */
 PetscErrorCode W2GanMetricsPotential(W2GanMetrics *m, W2MLP *disc, const W2GanLoss *loss, const W2Divergence *div, PetscReal *l2);
+/* phi^ = f'(r^) from discriminator outputs v as W2GanMetricsPotential computes it (r^ = exp(-v), or 1 / (f')^-1(g_f(v)) for the f-GAN) */
+PetscErrorCode W2GanPotentialFromOutputs(const W2GanLoss *loss, const W2Divergence *div, PetscInt n, const PetscReal v[], PetscReal phi[]);
+/* After W2GanMetricsKDE, for u on its grid: max over cells and axes of |d_a u| (central differences inside, one-sided at the ends:
+   the grid is not periodic); max |u| and the L2(Q) norm sqrt(sum q u^2 / sum q) (either may be NULL) */
+PetscErrorCode W2GanMetricsGradientMax(const W2GanMetrics *m, const PetscReal u[], PetscReal *max);
+PetscErrorCode W2GanMetricsNorms(const W2GanMetrics *m, const PetscReal u[], PetscReal *max, PetscReal *l2q);

@@ -2,13 +2,15 @@
 /// random streams, the history rows.
 #pragma once
 #include <stdio.h>
+#include "gan/carry.h"
 #include "gan/gan.h"
 #include "gan/metrics.h"
 #include "gan/optim.h"
 #include "gan/target.h"
 
-/* the history columns (one row every -gan_log_every iterations) */
+/* the history columns (one row every -gan_log_every iterations); the carried-discriminator columns follow only with -gan_curvature_every */
 enum { C_IT, C_TIME, C_LOSS_D, C_LOSS_G, C_GNORM_D, C_GNORM_G, C_W1, C_W2, C_KL, C_JSD, C_MODES, C_HQ, C_KFRO, C_POT, C_COLS };
+enum { C_CURV = C_COLS, C_HOL_MAX, C_HOL_L2, C_HOL_NET, C_AREA, C_COLS_MAX };
 
 typedef struct {
   char      output[PETSC_MAX_PATH_LEN];
@@ -16,6 +18,10 @@ typedef struct {
   PetscInt  latent, hidden, depth, batch, iters, dsteps, seed, log_every, neval, nbins, kde_points, ndir, planes, checkpoint_every;
   PetscReal kde_bw, jac_h;
   char      restart[PETSC_MAX_PATH_LEN]; /* "" : a fresh run */
+  /* the carried discriminator (gan/carry.h): every curv_every iterations (0: off), side curv_h, curv_k steps per move, plane coordinates
+     curv_ij (-1: random from curv_seed) */
+  PetscInt  curv_every, curv_k, curv_seed, curv_ij[2];
+  PetscReal curv_h;
 } W2GanSettings;
 
 typedef struct {
@@ -28,6 +34,8 @@ typedef struct {
   W2GanBatch    train, probe; /* the training minibatch; the fixed batch on which the game Jacobian is measured */
   W2Game        game, probe_game;
   W2GanMetrics *metrics;
+  W2GanCarry   *carry; /* NULL unless -gan_curvature_every */
+  PetscReal    *cw;    /* its two grid fields */
   W2Rng         rng, erng, krng;
   PetscInt      ngen, ndisc, n, dim;
   PetscReal    *x, *gG, *gD, *xi, *J, *dir, *zeval, *xeval; /* dir: the natural-gradient direction when it is computed without J */
@@ -35,9 +43,9 @@ typedef struct {
   PetscInt  it, count;
   PetscReal sum_d, sum_g, wall0;
   /* history */
-  PetscReal *rows;
-  PetscInt   nrows, maxrows;
-  char       names[C_COLS][32];
+  PetscReal *rows; /* nrows x ncols */
+  PetscInt   nrows, maxrows, ncols;
+  char       names[C_COLS_MAX][32];
   FILE      *csv;
 } W2GanRun;
 

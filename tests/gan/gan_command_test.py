@@ -2,7 +2,9 @@
 """`w2flow gan` as a user runs it (issue #5): a diverging run stops naming the iteration and the optimiser and keeps its history; a fixed seed
 reproduces the history bit for bit; mpiexec -n 2 writes the same numbers as one rank; -gan_optimizer is the generator optimiser and unknown
 values list the registry; bad input never destroys an existing result; 2-D targets write their own columns; -restart continues a run bit for
-bit (weights, optimiser moments, random streams and the open loss window are in /checkpoint)."""
+bit (weights, optimiser moments, random streams and the open loss window are in /checkpoint); the carried-discriminator diagnostic
+(-gan_curvature_every) leaves the training columns byte-identical, is exactly 0 with no discriminator steps per move, is the same on 2 ranks
+and across a restart, and rejects bad values naming the option."""
 import argparse, csv, os, pathlib, subprocess, sys
 
 import h5py
@@ -12,7 +14,7 @@ ap = argparse.ArgumentParser()
 ap.add_argument("--w2flow", required=True)
 ap.add_argument("--mpiexec", default="mpiexec")
 ap.add_argument("--workdir", required=True)
-ap.add_argument("--case", required=True, choices=["diverge", "reproduce", "mpi", "options", "targets2d", "restart"])
+ap.add_argument("--case", required=True, choices=["diverge", "reproduce", "mpi", "options", "targets2d", "restart", "curvature"])
 args = ap.parse_args()
 work = pathlib.Path(args.workdir)
 work.mkdir(parents=True, exist_ok=True)
@@ -160,6 +162,59 @@ elif args.case == "restart":
     check(r.returncode != 0 and "-restart nothing.h5" in r.stdout + r.stderr, "a missing restart file is refused naming the option")
     r = gan("-gan_optimizer", "natgrad_momentum", "-gan_iterations", "30", "-restart", "A_natgrad_momentum.h5", "-output", "bad", "-overwrite")
     check(r.returncode != 0 and "leaves nothing to do" in r.stdout + r.stderr, "-gan_iterations not beyond the checkpoint is refused")
+
+elif args.case == "curvature":
+    CARRIED = ["curvature_max", "holonomy_max", "holonomy_l2", "holonomy_net_max", "loop_area"]
+    # on copies with streams of their own: every training column (and the final samples) of a run with the diagnostic = the run without
+    for opt, extra in [("adam", []), ("consensus", ["-gan_target", "ring"])]:
+        r0 = gan("-gan_optimizer", opt, *extra, *SHORT, "-output", f"cv_off_{opt}")
+        r1 = gan("-gan_optimizer", opt, *extra, *SHORT, "-gan_curvature_every", "20", "-gan_curvature_disc_steps", "3", "-output", f"cv_on_{opt}")
+        check(r0.returncode == 0 and r1.returncode == 0, f"{opt}: runs with and without -gan_curvature_every exit 0" + r1.stderr[-400:])
+        c0, h0, _, d0 = history(f"cv_off_{opt}")
+        c1, h1, _, d1 = history(f"cv_on_{opt}")
+        n0 = len(c0)
+        check(c1[:n0] == c0 and c1[n0:] == CARRIED, f"{opt}: the diagnostic appends the columns {c1[n0:]}")
+        check(without_time(c0, h0).tobytes() == without_time(c0, h1[:, :n0]).tobytes() and d0["final_samples"].tobytes() == d1["final_samples"].tobytes(),
+              f"{opt}: the {n0 - 1} training columns (without wall_s) of {h0.shape[0]} rows and the final samples identical byte for byte with the diagnostic on")
+        it = h1[:, 0]
+        on = it % 20 == 0
+        cv = h1[:, n0:]
+        check(np.all(np.isfinite(cv[on])) and np.all(np.isnan(cv[~on])) and np.all(cv[on, 0] > 0) and np.all(cv[on, -1] == 0.1 ** 2),
+              f"{opt}: carried columns finite on iterations {it[on].astype(int).tolist()}, NaN on the others; curvature_max > 0 ({cv[on, 0].min():.2e} .. {cv[on, 0].max():.2e}); loop_area = D^2 = 0.01")
+        rows = list(csv.reader(open(work / f"cv_on_{opt}.csv")))
+        check(rows[0][n0:] == CARRIED and len(rows) - 1 == h1.shape[0], f"{opt}: the CSV has the same columns and rows")
+    # no discriminator steps per move: every corner holds the start discriminator, curvature and holonomy are 0 exactly
+    r = gan(*SHORT, "-gan_curvature_every", "10", "-gan_curvature_disc_steps", "0", "-output", "cv_k0")
+    c, h, _, _ = history("cv_k0")
+    check(r.returncode == 0 and np.all(h[:, len(c) - 5:len(c) - 1] == 0), "-gan_curvature_disc_steps 0: curvature_max, holonomy_max, holonomy_l2, holonomy_net_max = 0 exactly on every row")
+    # a coordinate plane, 1 rank against 2: the same numbers
+    opts = [*SHORT, "-gan_curvature_every", "20", "-gan_curvature_coords", "5,576", "-gan_curvature_h", "0.3"]
+    r1, r2 = gan(*opts, "-output", "cv_np1"), gan(*opts, "-output", "cv_np2", np_=2)
+    c1, h1, _, _ = history("cv_np1")
+    c2, h2, _, _ = history("cv_np2")
+    check(r1.returncode == 0 and r2.returncode == 0 and without_time(c1, h1).tobytes() == without_time(c2, h2).tobytes(), "coordinate plane 5,576, D = 0.3: 2 ranks = 1 rank, byte for byte")
+    # the copies' samples come from a stream seeded by (seed, iteration): a continued run reproduces the uninterrupted one
+    base = ["-gan_log_every", "10", "-gan_eval_samples", "500", "-gan_curvature_every", "10", "-overwrite"]
+    ra = gan(*base, "-gan_iterations", "60", "-output", "cv_A")
+    rb = gan(*base, "-gan_iterations", "35", "-output", "cv_B")
+    rc = gan(*base, "-gan_iterations", "60", "-restart", "cv_B.h5", "-output", "cv_C")
+    ca, ha, _, _ = history("cv_A")
+    cc, hc, _, _ = history("cv_C")
+    check(ra.returncode == 0 and rb.returncode == 0 and rc.returncode == 0 and without_time(ca, ha).tobytes() == without_time(cc, hc).tobytes(), "restart from iteration 35 with the diagnostic = the uninterrupted run, byte for byte" + rc.stderr[-300:])
+    r = gan("-gan_log_every", "10", "-gan_eval_samples", "500", "-gan_iterations", "60", "-restart", "cv_B.h5", "-output", "bad", "-overwrite")
+    check(r.returncode != 0 and "-gan_curvature_every" in r.stdout + r.stderr, "continuing a run that had the diagnostic without it is refused naming -gan_curvature_every")
+    # bad input: refused naming the option, the existing result untouched
+    before = (work / "cv_k0.h5").read_bytes()
+    for bad, name in [(["-gan_curvature_h", "0"], "-gan_curvature_h"), (["-gan_curvature_h", "-0.1"], "-gan_curvature_h"),
+                      (["-gan_curvature_disc_steps", "-1"], "-gan_curvature_disc_steps"), (["-gan_curvature_coords", "3,3"], "-gan_curvature_coords"),
+                      (["-gan_curvature_coords", "0,577"], "-gan_curvature_coords"), (["-gan_curvature_seed", "1", "-gan_curvature_coords", "0,1"], "-gan_curvature_coords")]:
+        r = gan(*SHORT, "-gan_curvature_every", "10", *bad, "-output", "cv_k0")
+        msg = r.stdout + r.stderr
+        check(r.returncode != 0 and name in msg and (work / "cv_k0.h5").read_bytes() == before, f"{' '.join(bad)} refused naming {name}: " + next((l.strip() for l in msg.splitlines() if name in l), "(none)")[:150])
+    for bad, name in [(["-gan_curvature_every", "15"], "-gan_curvature_every"), (["-gan_curvature_h", "0.1"], "gan_curvature_h")]:
+        r = gan(*SHORT, *bad, "-output", "cv_k0")
+        msg = r.stdout + r.stderr
+        check(r.returncode != 0 and name in msg and (work / "cv_k0.h5").read_bytes() == before, f"{' '.join(bad)} (log every 10) refused naming {name}: " + next((l.strip() for l in msg.splitlines() if name in l), "(none)")[:150])
 
 print(f"{passes} passed, {len(failures)} failed")
 sys.exit(1 if failures else 0)
