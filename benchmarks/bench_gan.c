@@ -116,9 +116,10 @@ static PetscErrorCode BenchDestroy(Bench *b)
 static PetscErrorCode Sample(Bench *b)
 {
   PetscFunctionBeginUser;
-  for (PetscInt k = 0; k < b->batch; k++) b->xr[k] = b->mu + b->sd * W2RngNormal(&b->rng);
-  for (PetscInt k = 0; k < b->latent * b->batch; k++) b->zd[k] = W2RngNormal(&b->rng);
-  for (PetscInt k = 0; k < b->latent * b->batch; k++) b->zg[k] = W2RngNormal(&b->rng);
+  W2RngNormals(&b->rng, b->batch, b->xr); /* the normals of W2RngNormal, batched */
+  for (PetscInt k = 0; k < b->batch; k++) b->xr[k] = b->mu + b->sd * b->xr[k];
+  W2RngNormals(&b->rng, b->latent * b->batch, b->zd);
+  W2RngNormals(&b->rng, b->latent * b->batch, b->zg);
   PetscFunctionReturn(0);
 }
 

@@ -8,6 +8,20 @@ const char *const W2GanLossTypes[] = {"minimax", "nonsaturating", "fgan", "W2Gan
 static inline PetscReal Softplus(PetscReal x) { return x > 0 ? x + log1p(PetscExpReal(-x)) : log1p(PetscExpReal(x)); }
 static inline PetscReal Sigmoid(PetscReal x) { return x >= 0 ? 1 / (1 + PetscExpReal(-x)) : PetscExpReal(x) / (1 + PetscExpReal(x)); }
 
+/* Softplus(x) and Sigmoid(x), and (if spm) Softplus(-x) and Sigmoid(-x), with the same operations as above, from one exp(-|x|) and
+   one log1p; with_softplus false: no log1p, only the sigmoids are meaningful */
+static inline void SoftplusSigmoid(PetscReal x, PetscBool with_softplus, PetscReal *sp, PetscReal *sg, PetscReal *spm, PetscReal *sgm)
+{
+  const PetscReal e = PetscExpReal(-PetscAbsReal(x)), l = with_softplus ? log1p(e) : 0, big = 1 / (1 + e), small = e / (1 + e);
+
+  *sp = x > 0 ? x + l : l;
+  *sg = x >= 0 ? big : small;
+  if (spm) {
+    *spm = -x > 0 ? -x + l : l;
+    *sgm = -x >= 0 ? big : small;
+  }
+}
+
 PetscErrorCode W2GanOutputActivation(const W2Divergence *div, PetscReal v, PetscReal *T, PetscReal *dT)
 {
   PetscFunctionBeginUser;
@@ -48,20 +62,27 @@ PetscErrorCode W2GanLossEval(const W2GanLoss *loss, PetscInt nr, const PetscReal
     }
     lg = -ld;
   } else {
-    /* loss_d = -E_P log D - E_Q log(1 - D); log D = -softplus(-v), log(1 - D) = -softplus(v) */
+    /* loss_d = -E_P log D - E_Q log(1 - D); log D = -softplus(-v), log(1 - D) = -softplus(v). softplus(+-v) and sigmoid(+-v) all
+       come from e = exp(-|v|) and log1p(e) (SoftplusSigmoid: the values of Softplus and Sigmoid), one exp and one log1p per output
+       instead of up to four and two; no log1p when no loss is asked for. */
+    const PetscBool losses = (PetscBool)(loss_d || loss_g);
     for (PetscInt i = 0; i < nr; i++) {
-      ld += Softplus(-vr[i]) / nr;
-      if (dd_dvr) dd_dvr[i] = -Sigmoid(-vr[i]) / nr;
+      PetscReal sp, sg;
+      SoftplusSigmoid(-vr[i], losses, &sp, &sg, NULL, NULL);
+      ld += sp / nr;
+      if (dd_dvr) dd_dvr[i] = -sg / nr;
     }
     for (PetscInt i = 0; i < nf; i++) {
-      ld += Softplus(vf[i]) / nf;
-      if (dd_dvf) dd_dvf[i] = Sigmoid(vf[i]) / nf;
+      PetscReal sp, sg, spm, sgm; /* at vf and at -vf */
+      SoftplusSigmoid(vf[i], losses, &sp, &sg, &spm, &sgm);
+      ld += sp / nf;
+      if (dd_dvf) dd_dvf[i] = sg / nf;
       if (loss->type == W2_GAN_MINIMAX) { /* loss_g = E_Q log(1 - D) */
-        lg -= Softplus(vf[i]) / nf;
-        if (dg_dvf) dg_dvf[i] = -Sigmoid(vf[i]) / nf;
+        lg -= sp / nf;
+        if (dg_dvf) dg_dvf[i] = -sg / nf;
       } else { /* loss_g = -E_Q log D */
-        lg += Softplus(-vf[i]) / nf;
-        if (dg_dvf) dg_dvf[i] = -Sigmoid(-vf[i]) / nf;
+        lg += spm / nf;
+        if (dg_dvf) dg_dvf[i] = -sgm / nf;
       }
     }
   }

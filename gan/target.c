@@ -130,6 +130,11 @@ PetscErrorCode W2GanTargetCreate(MPI_Comm comm, W2GanTarget **target)
 
 void W2GanTargetSample(const W2GanTarget *t, W2Rng *rng, PetscInt n, PetscReal x[])
 {
+  if (t->K == 1) { /* no component draws between the normals: one batch, the same numbers */
+    W2RngNormals(rng, n * t->dim, x);
+    for (PetscInt i = 0; i < n * t->dim; i++) x[i] = t->mean[i % t->dim] + t->sigma[0] * x[i];
+    return;
+  }
   for (PetscInt i = 0; i < n; i++) {
     PetscInt k = 0;
     if (t->K > 1) {
