@@ -58,6 +58,7 @@ PetscErrorCode W2FlowCreate(W2Grid *grid, W2Divergence *div, Vec q, PetscInt ord
   PetscCall(VecRestoreArray(fl->qinvloc, &qi));
   PetscCall(GetLayout(grid, &l));
   PetscCall(PetscMalloc1(l.gxm * l.gym, &fl->dphi));
+  PetscCall(PetscMalloc1(8 * l.own.xm + 4, &fl->sweep));
   *flow = fl;
   PetscFunctionReturn(0);
 }
@@ -73,6 +74,7 @@ PetscErrorCode W2FlowDestroy(W2Flow **flow)
   PetscCall(VecDestroy(&(*flow)->rholoc));
   PetscCall(VecDestroy(&(*flow)->philoc));
   PetscCall(PetscFree((*flow)->dphi));
+  PetscCall(PetscFree((*flow)->sweep));
   PetscCall(PetscFree((*flow)->coo_v));
   PetscCall(PetscFree(*flow));
   PetscFunctionReturn(0);
@@ -80,24 +82,34 @@ PetscErrorCode W2FlowDestroy(W2Flow **flow)
 
 static inline PetscInt Local(const Layout *l, PetscInt i, PetscInt j) { return (j - l->gys) * l->gxm + (i - l->gxs); }
 
-static inline PetscReal MinMod(PetscReal a, PetscReal b)
+/* Half the minmod-limited slope from the differences a (forward) and b (backward): min(a, b) when both are
+   positive, max(a, b) when both are negative, else 0. Selects only, no branches: the row loops vectorise. */
+static inline PetscReal HalfMinMod(PetscReal a, PetscReal b)
 {
-  if (a * b <= 0) return 0.0;
-  return a > 0 ? PetscMin(a, b) : PetscMax(a, b);
+  const PetscReal lo = a < b ? a : b, hi = a < b ? b : a;
+  return 0.5 * (lo > 0 ? lo : (hi < 0 ? hi : 0.0));
 }
 
-/* Flux through the face between cell c and c+s: u = -(phi_{c+s} - phi_c)/h, F = u+ rho_c^E + u- rho_{c+s}^W
-   (hinv = 1/h: a product instead of a division; exact when N is a power of two, else within 1 ulp). */
-static inline PetscReal FaceFlux(const PetscReal *rho, const PetscReal *phi, PetscInt c, PetscInt s, PetscReal hinv, PetscInt order, PetscReal *u)
+/* Upwind flux through n faces: face k between the cells a + k and a + k + s, u = -(phi_{a+k+s} - phi_{a+k})/h,
+   F = u rho^E_{a+k} if u > 0 else u rho^W_{a+k+s}, with rho^E = rho + slope, rho^W = rho - slope (order 2; slopes
+   sa of the cells a + k, sb of a + k + s) or rho^E = rho^W = rho (order 1). hinv = 1/h: a product instead of a
+   division (exact when N is a power of two, else within 1 ulp). u is stored when asked for (diagnostics). */
+static inline __attribute__((always_inline)) void FaceFluxes(PetscInt n, const PetscReal *restrict ra, const PetscReal *restrict rb, const PetscReal *restrict pa, const PetscReal *restrict pb, const PetscReal *restrict sa, const PetscReal *restrict sb, PetscReal hinv, const PetscInt order, PetscReal *restrict F, PetscReal *restrict U)
 {
-  const PetscReal v = -(phi[c + s] - phi[c]) * hinv;
-  PetscReal       east = rho[c], west = rho[c + s];
-  if (order == 2) {
-    east += 0.5 * MinMod(rho[c + s] - rho[c], rho[c] - rho[c - s]);
-    west -= 0.5 * MinMod(rho[c + 2 * s] - rho[c + s], rho[c + s] - rho[c]);
+#pragma omp simd
+  for (PetscInt k = 0; k < n; k++) {
+    const PetscReal u = -(pb[k] - pa[k]) * hinv;
+    const PetscReal e = order == 2 ? ra[k] + sa[k] : ra[k], w = order == 2 ? rb[k] - sb[k] : rb[k];
+    F[k] = u * (u > 0 ? e : w);
+    if (U) U[k] = u;
   }
-  *u = v;
-  return v > 0 ? v * east : v * west;
+}
+
+/* Slopes of n cells along the stride s: slope_k = minmod(rho_{k+s} - rho_k, rho_k - rho_{k-s}) / 2. */
+static inline void Slopes(PetscInt n, const PetscReal *restrict r, PetscInt s, PetscReal *restrict slope)
+{
+#pragma omp simd
+  for (PetscInt k = 0; k < n; k++) slope[k] = HalfMinMod(r[k + s] - r[k], r[k] - r[k - s]);
 }
 
 /* rholoc = rho with ghosts (negative parts cut to 0 where f'(0) is finite), philoc = f'(rho/q) on the
@@ -155,43 +167,72 @@ static PetscErrorCode PrepareLocal(W2Flow *fl, Vec rho, PetscInt *invalid, Petsc
   PetscFunctionReturn(0);
 }
 
-/* One pass over the owned cells: per cell the east and north face fluxes, the divergence written once
-   (out = (F_w - F_e)/hx + (F_s - F_n)/hy, the order of the sums of two separate sweeps), the south
-   fluxes of the row kept in below[]. Inlined with constant order and with_diag. */
-static inline __attribute__((always_inline)) void Sweep(const Layout *l, PetscInt dim, const PetscReal *r, const PetscReal *p, PetscScalar *out, PetscReal *below, const PetscReal hinv[2], const PetscInt order, const PetscBool with_diag, PetscReal *dissipation, PetscReal speed[2])
+/* One pass over the owned rows: per row the x-face fluxes, the y slopes of the next row (order 2) and the
+   north fluxes into work arrays (vector loops), then the divergence written once, out = (F_w - F_e)/hx +
+   (F_s - F_n)/hy, the south fluxes of the row carried in below. Every face flux is computed once and every
+   slope once per axis. The dissipation (sum over east and north faces of u F, in cell order) and the
+   largest speeds only with with_diag. Inlined with constant order and with_diag. */
+static inline __attribute__((always_inline)) void Sweep(const Layout *l, PetscInt dim, const PetscReal *r, const PetscReal *p, PetscScalar *out, PetscReal *work, const PetscReal hinv[2], const PetscInt order, const PetscBool with_diag, PetscReal *dissipation, PetscReal speed[2])
 {
   const PetscInt xs = l->own.xs, xm = l->own.xm, ys = l->own.ys, ym = l->own.ym, sy = l->stride[1];
-  PetscReal      u, diss = 0, s0 = 0, s1 = 0;
+  /* per row: x faces 0..xm (face i west of cell i), x slopes of cells -1..xm, y slopes of this and the next row */
+  PetscReal *fx = work, *ux = fx + (xm + 1), *sx = ux + (xm + 1), *sy0 = sx + (xm + 2), *sy1 = sy0 + xm;
+  PetscReal *fn = sy1 + xm, *un = fn + xm, *below = un + xm, *tmp;
+  PetscReal  diss = 0, s0 = 0, s1 = 0;
 
-  if (dim > 1)
-    for (PetscInt i = 0; i < xm; i++) below[i] = FaceFlux(r, p, Local(l, xs + i, ys) - sy, sy, hinv[1], order, &u);
-  for (PetscInt j = ys; j < ys + ym; j++) {
-    PetscInt     c    = Local(l, xs, j);
-    PetscReal    west = FaceFlux(r, p, c - 1, 1, hinv[0], order, &u);
-    PetscScalar *o    = out ? out + (j - ys) * xm : NULL;
-    for (PetscInt i = 0; i < xm; i++, c++) {
-      const PetscReal east = FaceFlux(r, p, c, 1, hinv[0], order, &u);
-      PetscReal       v    = (west - east) * hinv[0]; /* d_t rho = -(F_e - F_w)/h */
-      if (with_diag) {
-        diss += u * east;
-        s0 = PetscMax(s0, PetscAbsReal(u));
-      }
-      west = east;
-      if (dim > 1) {
-        const PetscReal north = FaceFlux(r, p, c, sy, hinv[1], order, &u);
-        v += (below[i] - north) * hinv[1];
-        if (with_diag) {
-          diss += u * north;
-          s1 = PetscMax(s1, PetscAbsReal(u));
-        }
-        below[i] = north;
-      }
-      if (o) o[i] = v;
+  if (dim > 1) {
+    /* the south faces of the first row: slopes of rows ys-1 and ys */
+    const PetscInt c = Local(l, xs, ys);
+    if (order == 2) {
+      Slopes(xm, r + c - sy, sy, sy0);
+      Slopes(xm, r + c, sy, sy1);
     }
+    FaceFluxes(xm, r + c - sy, r + c, p + c - sy, p + c, sy0, sy1, hinv[1], order, below, NULL);
+    tmp = sy0, sy0 = sy1, sy1 = tmp;
+  }
+  for (PetscInt j = ys; j < ys + ym; j++) {
+    const PetscInt c = Local(l, xs, j);
+    PetscScalar   *o = out ? out + (j - ys) * xm : NULL;
+    if (order == 2) Slopes(xm + 2, r + c - 1, 1, sx);
+    FaceFluxes(xm + 1, r + c - 1, r + c, p + c - 1, p + c, sx, sx + 1, hinv[0], order, fx, with_diag ? ux : NULL);
+    if (dim > 1) {
+      if (order == 2) Slopes(xm, r + c + sy, sy, sy1);
+      FaceFluxes(xm, r + c, r + c + sy, p + c, p + c + sy, sy0, sy1, hinv[1], order, fn, with_diag ? un : NULL);
+      tmp = sy0, sy0 = sy1, sy1 = tmp;
+    }
+    if (with_diag)
+      for (PetscInt i = 0; i < xm; i++) {
+        diss += ux[i + 1] * fx[i + 1];
+        s0 = PetscMax(s0, PetscAbsReal(ux[i + 1]));
+        if (dim > 1) {
+          diss += un[i] * fn[i];
+          s1 = PetscMax(s1, PetscAbsReal(un[i]));
+        }
+      }
+    if (o && dim > 1) {
+#pragma omp simd
+      for (PetscInt i = 0; i < xm; i++) o[i] = (fx[i] - fx[i + 1]) * hinv[0] + (below[i] - fn[i]) * hinv[1]; /* d_t rho = -div F */
+    } else if (o) {
+#pragma omp simd
+      for (PetscInt i = 0; i < xm; i++) o[i] = (fx[i] - fx[i + 1]) * hinv[0];
+    }
+    if (dim > 1) tmp = below, below = fn, fn = tmp;
   }
   *dissipation = diss;
   speed[0]     = s0;
   speed[1]     = s1;
+}
+
+/* Specialised copies: the common calls (RHS of a stage, order 1 or 2) carry no diagnostics. An AVX2 copy
+   next to the baseline (SSE2) one, picked at load time, as for the divergences' array loops. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+__attribute__((target_clones("avx2", "default")))
+#endif
+static void SweepCopies(const Layout *l, PetscInt dim, const PetscReal *r, const PetscReal *p, PetscScalar *out, PetscReal *work, const PetscReal hinv[2], PetscInt order, PetscBool with_diag, PetscReal *dissipation, PetscReal speed[2])
+{
+  if (with_diag) Sweep(l, dim, r, p, out, work, hinv, order, PETSC_TRUE, dissipation, speed);
+  else if (order == 1) Sweep(l, dim, r, p, out, work, hinv, 1, PETSC_FALSE, dissipation, speed);
+  else Sweep(l, dim, r, p, out, work, hinv, 2, PETSC_FALSE, dissipation, speed);
 }
 
 PetscErrorCode W2FlowEvaluate(W2Flow *fl, Vec rho, Vec G, W2FlowDiagnostics *diag, PetscBool *valid)
@@ -204,7 +245,6 @@ PetscErrorCode W2FlowEvaluate(W2Flow *fl, Vec rho, Vec G, W2FlowDiagnostics *dia
   const PetscReal     hinv[2] = {1.0 / g->h[0], 1.0 / g->h[1]};
   const PetscScalar  *r, *p, *q;
   PetscScalar        *out = NULL;
-  PetscReal          *below;
 
   PetscFunctionBeginUser;
   fl->rhs_evaluations += G ? 1 : 0;
@@ -214,13 +254,7 @@ PetscErrorCode W2FlowEvaluate(W2Flow *fl, Vec rho, Vec G, W2FlowDiagnostics *dia
   PetscCall(VecGetArrayRead(fl->philoc, &p));
   PetscCall(VecGetArrayRead(fl->qloc, &q));
   if (G) PetscCall(VecGetArray(G, &out));
-  PetscCall(PetscMalloc1(l.own.xm, &below));
-  if (diag || out) {
-    /* specialised copies: the common calls (RHS of a stage, order 1 or 2) carry no diagnostics */
-    if (diag) Sweep(&l, g->dim, r, p, out, below, hinv, fl->order, PETSC_TRUE, &dissipation, speed);
-    else if (fl->order == 1) Sweep(&l, g->dim, r, p, out, below, hinv, 1, PETSC_FALSE, &dissipation, speed);
-    else Sweep(&l, g->dim, r, p, out, below, hinv, 2, PETSC_FALSE, &dissipation, speed);
-  }
+  if (diag || out) SweepCopies(&l, g->dim, r, p, out, fl->sweep, hinv, fl->order, (PetscBool)!!diag, &dissipation, speed);
   if (diag) {
     for (PetscInt j = l.own.ys; j < l.own.ys + l.own.ym; j++) {
       PetscInt c = Local(&l, l.own.xs, j);
@@ -232,7 +266,6 @@ PetscErrorCode W2FlowEvaluate(W2Flow *fl, Vec rho, Vec G, W2FlowDiagnostics *dia
       }
     }
   }
-  PetscCall(PetscFree(below));
   if (G) PetscCall(VecRestoreArray(G, &out));
   PetscCall(VecRestoreArrayRead(fl->qloc, &q));
   PetscCall(VecRestoreArrayRead(fl->philoc, &p));
@@ -340,52 +373,84 @@ static PetscErrorCode SetJacobianPattern(W2Flow *fl, const Layout *l, Mat J)
 
 PetscErrorCode W2FlowJacobian(W2Flow *fl, Vec rho, Mat J)
 {
+  PetscFunctionBeginUser;
+  PetscCall(W2FlowShiftedJacobian(fl, rho, 0.0, PETSC_FALSE, J));
+  PetscFunctionReturn(0);
+}
+
+/* d F / d rho_a and d F / d rho_b of the first-order flux through n faces between the cells a + k and b + k:
+   F = u+ rho_a + u- rho_b, u = -(phi_b - phi_a)/h, dphi/drho = f''(rho/q)/q (dp). Selects only: vectorised. */
+static inline void FaceDerivatives(PetscInt n, const PetscReal *restrict ra, const PetscReal *restrict rb, const PetscReal *restrict pa, const PetscReal *restrict pb, const PetscReal *restrict dpa, const PetscReal *restrict dpb, PetscReal hi, PetscReal *restrict DA, PetscReal *restrict DB)
+{
+#pragma omp simd
+  for (PetscInt k = 0; k < n; k++) {
+    const PetscReal u = -(pb[k] - pa[k]) * hi, up = u > 0 ? ra[k] : rb[k];
+    DA[k] = (u > 0 ? u : 0.0) * (ra[k] > 0 ? 1.0 : 0.0) + up * dpa[k] * hi;
+    DB[k] = (u > 0 ? 0.0 : u) * (rb[k] > 0 ? 1.0 : 0.0) - up * dpb[k] * hi;
+  }
+}
+
+PetscErrorCode W2FlowShiftedJacobian(W2Flow *fl, Vec rho, PetscReal shift, PetscBool shifted, Mat J)
+{
   const W2Grid      *g = fl->grid;
+  const PetscInt     dim = g->dim, w = 1 + 2 * dim;
   Layout             l;
-  PetscInt           invalid, k = 0;
+  PetscInt           invalid, xs, xm, ys, ym, sy;
   PetscObjectId      id;
   PetscReal          kappa = 0;
-  const PetscReal    hinv[2] = {1.0 / g->h[0], 1.0 / g->h[1]};
+  const PetscReal    hx = 1.0 / g->h[0], hy = 1.0 / g->h[1];
   const PetscReal   *dp = fl->dphi;
   const PetscScalar *r, *p;
-  PetscScalar       *val;
+  PetscReal         *ax, *bx, *as, *bs, *an, *bn, *tmp;
 
   PetscFunctionBeginUser;
   PetscCall(GetLayout(g, &l));
+  xs = l.own.xs, xm = l.own.xm, ys = l.own.ys, ym = l.own.ym, sy = l.stride[1];
   PetscCall(PrepareLocal(fl, rho, &invalid, NULL, fl->dphi));
   PetscCall(PetscObjectGetId((PetscObject)J, &id));
   if (id != fl->coo_mat || !fl->coo_v) PetscCall(SetJacobianPattern(fl, &l, J));
-  val = fl->coo_v;
+  /* per row (rolling like the RHS sweep): x faces 0..xm (face i west of cell i), the south and north faces */
+  ax = fl->sweep, bx = ax + (xm + 1), as = bx + (xm + 1), bs = as + xm, an = bs + xm, bn = an + xm;
   PetscCall(VecGetArrayRead(fl->rholoc, &r));
   PetscCall(VecGetArrayRead(fl->philoc, &p));
-  for (PetscInt j = l.own.ys; j < l.own.ys + l.own.ym; j++)
-    for (PetscInt i = l.own.xs; i < l.own.xs + l.own.xm; i++) {
-      const PetscInt c = Local(&l, i, j);
-      PetscScalar   *v = val + k;
-      v[0] = 0;
-      kappa += r[c] * dp[c]; /* the local diffusivity rho f''(rho/q)/q */
-      for (PetscInt a = 0; a < g->dim; a++) {
-        const PetscInt  s = l.stride[a];
-        const PetscReal hi = hinv[a];
-        v[1 + 2 * a] = v[2 + 2 * a] = 0;
-        /* G_c = -(F(c,c+s) - F(c-s,c))/h, F(a,b) = u+ rho_a + u- rho_b, u = -(phi_b - phi_a)/h, dphi/drho = f''(rho/q)/q */
-        for (PetscInt side = 0; side < 2; side++) {
-          const PetscInt  ca = side ? c : c - s, cb = ca + s;
-          const PetscReal u = -(p[cb] - p[ca]) * hi, up = u > 0 ? r[ca] : r[cb];
-          const PetscReal dFa = (u > 0 ? u : 0.0) * (r[ca] > 0) + up * dp[ca] * hi;
-          const PetscReal dFb = (u > 0 ? 0.0 : u) * (r[cb] > 0) - up * dp[cb] * hi;
-          const PetscReal sign = side ? -hi : hi;
-          /* side 1: face (c, c+s) -> columns c (0) and c+s (east/north); side 0: face (c-s, c) -> west/south and c */
-          if (side) { v[0] += sign * dFa; v[2 + 2 * a] += sign * dFb; }
-          else { v[1 + 2 * a] += sign * dFa; v[0] += sign * dFb; }
-        }
+  if (dim > 1) {
+    const PetscInt c = Local(&l, xs, ys);
+    FaceDerivatives(xm, r + c - sy, r + c, p + c - sy, p + c, dp + c - sy, dp + c, hy, as, bs);
+  }
+  for (PetscInt j = ys; j < ys + ym; j++) {
+    const PetscInt c = Local(&l, xs, j);
+    PetscScalar   *v = fl->coo_v + (j - ys) * xm * w;
+    FaceDerivatives(xm + 1, r + c - 1, r + c, p + c - 1, p + c, dp + c - 1, dp + c, hx, ax, bx);
+    if (dim > 1) FaceDerivatives(xm, r + c, r + c + sy, p + c, p + c + sy, dp + c, dp + c + sy, hy, an, bn);
+    for (PetscInt i = 0; i < xm; i++) kappa += r[c + i] * dp[c + i]; /* the local diffusivity rho f''(rho/q)/q */
+    /* G_c = -(F_e - F_w)/hx - (F_n - F_s)/hy; per cell the COO entries centre, west, east (south, north), the
+       centre summed west, east, south, north */
+    for (PetscInt i = 0; i < xm; i++, v += w) {
+      v[0] = hx * bx[i];
+      v[0] += -hx * ax[i + 1];
+      v[1] = hx * ax[i];
+      v[2] = -hx * bx[i + 1];
+      if (dim > 1) {
+        v[0] += hy * bs[i];
+        v[0] += -hy * an[i];
+        v[3] = hy * as[i];
+        v[4] = -hy * bn[i];
       }
-      k += 1 + 2 * g->dim;
+      if (shifted) {
+        /* shift I - J: the values of TS's MatScale(-1) and MatShift(shift) (exact negation, one rounding) */
+        for (PetscInt e = 0; e < w; e++) v[e] = -v[e];
+        v[0] += shift;
+      }
     }
+    if (dim > 1) {
+      tmp = as, as = an, an = tmp;
+      tmp = bs, bs = bn, bn = tmp;
+    }
+  }
   PetscCall(VecRestoreArrayRead(fl->philoc, &p));
   PetscCall(VecRestoreArrayRead(fl->rholoc, &r));
   /* INSERT: every entry of the pattern is rewritten, so no MatZeroEntries and no assembly */
-  PetscCall(MatSetValuesCOO(J, val, INSERT_VALUES));
+  PetscCall(MatSetValuesCOO(J, fl->coo_v, INSERT_VALUES));
   PetscCall(MPIU_Allreduce(MPI_IN_PLACE, &kappa, 1, MPIU_REAL, MPIU_SUM, g->comm));
   fl->mean_diffusivity = kappa / ((PetscReal)g->N[0] * (PetscReal)g->N[1]);
   PetscFunctionReturn(0);

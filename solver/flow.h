@@ -21,6 +21,7 @@ typedef struct {
   Vec           rholoc, philoc; /* work vectors with ghosts */
   Vec           qinvloc;        /* 1/q with ghosts: a product per cell instead of a division */
   PetscReal    *dphi;           /* Jacobian work: f''(rho/q)/q per ghosted cell */
+  PetscReal    *sweep;          /* RHS work: face fluxes, speeds and slopes of a row (8 xm + 4) */
   PetscScalar  *coo_v;          /* Jacobian values in the order of the COO pattern */
   PetscObjectId coo_mat;        /* id of the matrix whose COO pattern is set (W2FlowJacobian) */
   PetscReal     mean_diffusivity; /* mean of rho f''(rho/q)/q at the last W2FlowJacobian */
@@ -55,6 +56,9 @@ PetscErrorCode W2FlowVelocity(W2Flow *flow, Vec phi, Vec velocity);
    with a matrix sets its COO pattern (replacing any preallocation); later calls only write values. Also
    records mean_diffusivity (for -flow_pc fft). */
 PetscErrorCode W2FlowJacobian(W2Flow *flow, Vec rho, Mat J);
+/* J = shift I - dG/drho (the Newton matrix of an implicit step) when shifted, else as W2FlowJacobian: written
+   in one pass (TS's MatScale and MatShift of an RHS Jacobian are two more passes over the matrix) */
+PetscErrorCode W2FlowShiftedJacobian(W2Flow *flow, Vec rho, PetscReal shift, PetscBool shifted, Mat J);
 /* the largest stable, positivity-preserving forward-Euler step for the state of diag */
 PetscReal W2FlowExplicitStepLimit(const W2Flow *flow, const W2FlowDiagnostics *diag);
 

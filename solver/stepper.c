@@ -39,8 +39,8 @@ static PetscErrorCode RHSJacobian(TS ts, PetscReal t, Vec rho, Mat A, Mat P, voi
   PetscFunctionReturn(0);
 }
 
-/* IMEX methods (arkimex, rosw, eimex) treat the RHS explicitly: the flow is given to them as the implicit
-   part F(t, rho, rho') = rho' - G(rho), with no RHS. */
+/* The flow as an implicit function F(t, rho, rho') = rho' - G(rho), with no RHS: IMEX methods (arkimex, rosw,
+   eimex) would treat an RHS explicitly, and for implicit methods IJacobian writes shift I - J in one pass. */
 static PetscErrorCode IFunction(TS ts, PetscReal t, Vec rho, Vec rhodot, Vec F, void *ctx)
 {
   PetscFunctionBeginUser;
@@ -58,9 +58,7 @@ static PetscErrorCode IJacobian(TS ts, PetscReal t, Vec rho, Vec rhodot, PetscRe
   (void)ts;
   (void)t;
   (void)rhodot;
-  PetscCall(W2FlowJacobian(fl, rho, P));
-  PetscCall(MatScale(P, -1.0));
-  PetscCall(MatShift(P, shift));
+  PetscCall(W2FlowShiftedJacobian(fl, rho, shift, PETSC_TRUE, P));
   if (A != P) {
     PetscCall(MatAssemblyBegin(A, MAT_FINAL_ASSEMBLY));
     PetscCall(MatAssemblyEnd(A, MAT_FINAL_ASSEMBLY));
@@ -212,6 +210,15 @@ static PetscErrorCode FFTPCSetUp(PC pc)
   PetscFunctionReturn(0);
 }
 
+/* the spectrum times the inverse symbol (and 1/N for FFTW's unnormalised pair) */
+static void FFTPCMultiply(FFTPC *f)
+{
+  for (ptrdiff_t k = 0; k < f->ln1 * f->n0; k++) {
+    f->spec[k][0] *= f->inv[k];
+    f->spec[k][1] *= f->inv[k];
+  }
+}
+
 static PetscErrorCode FFTPCApply(PC pc, Vec x, Vec y)
 {
   FFTPC             *f;
@@ -224,6 +231,22 @@ static PetscErrorCode FFTPCApply(PC pc, Vec x, Vec y)
   PetscCall(PCShellGetContext(pc, &f));
   PetscCall(W2GridOwnedBox(f->fl->grid, &b));
   rowlen = f->layout == FFTPC_SLABS ? 2 * (f->n1 / 2 + 1) : f->n1;
+  if (f->layout == FFTPC_SERIAL) {
+    /* one rank: the plans run on the vectors' arrays (new-array execution, allowed when their SIMD alignment
+       is the planned one; the r2c plan keeps its input), no copies in and out */
+    PetscBool direct;
+    PetscCall(VecGetArrayRead(x, &xa));
+    PetscCall(VecGetArray(y, &ya));
+    direct = (PetscBool)(fftw_alignment_of((double *)xa) == fftw_alignment_of(f->real) && fftw_alignment_of(ya) == fftw_alignment_of(f->real));
+    if (direct) {
+      fftw_execute_dft_r2c(f->fwd, (double *)xa, f->spec);
+      FFTPCMultiply(f);
+      fftw_execute_dft_c2r(f->bwd, f->spec, ya);
+    }
+    PetscCall(VecRestoreArray(y, &ya));
+    PetscCall(VecRestoreArrayRead(x, &xa));
+    if (direct) PetscFunctionReturn(0);
+  }
   if (f->layout == FFTPC_GATHER) {
     PetscCall(DMDAGlobalToNaturalBegin(f->fl->grid->da, x, INSERT_VALUES, f->natural));
     PetscCall(DMDAGlobalToNaturalEnd(f->fl->grid->da, x, INSERT_VALUES, f->natural));
@@ -239,10 +262,7 @@ static PetscErrorCode FFTPCApply(PC pc, Vec x, Vec y)
     PetscCall(VecRestoreArrayRead(x, &xa));
   }
   fftw_execute(f->fwd);
-  for (ptrdiff_t k = 0; k < f->ln1 * f->n0; k++) {
-    f->spec[k][0] *= f->inv[k];
-    f->spec[k][1] *= f->inv[k];
-  }
+  FFTPCMultiply(f);
   fftw_execute(f->bwd);
   PetscCall(VecGetArray(y, &ya));
   if (f->layout == FFTPC_GATHER)
@@ -377,8 +397,8 @@ PetscErrorCode W2FlowCreateTS(W2Flow *fl, TS *out)
   Mat         J;
   Vec         r;
   char        jac[32] = "", pcname[32] = "fft", plan[32] = "estimate";
-  const char *explicit_types[] = {TSEULER, TSRK, TSSSP}, *imex_types[] = {TSARKIMEX, TSROSW, TSEIMEX};
-  PetscBool   is_explicit = PETSC_FALSE, is_imex = PETSC_FALSE, fft, shell;
+  const char *explicit_types[] = {TSEULER, TSRK, TSSSP}, *implicit_types[] = {TSARKIMEX, TSROSW, TSEIMEX, TSBEULER, TSBDF, TSTHETA, TSCN};
+  PetscBool   is_explicit = PETSC_FALSE, is_implicit = PETSC_FALSE, fft, shell;
 
   PetscFunctionBeginUser;
   PetscCall(PetscStrncpy(jac, fl->order == 1 ? "analytic" : "mf", sizeof(jac)));
@@ -432,11 +452,11 @@ PetscErrorCode W2FlowCreateTS(W2Flow *fl, TS *out)
   PetscCall(TSSetFromOptions(ts));
   PetscCall(TSGetType(ts, &type));
   for (size_t k = 0; k < sizeof(explicit_types) / sizeof(explicit_types[0]); k++) is_explicit = (PetscBool)(is_explicit || !strcmp(type, explicit_types[k]));
-  for (size_t k = 0; k < sizeof(imex_types) / sizeof(imex_types[0]); k++) is_imex = (PetscBool)(is_imex || !strcmp(type, imex_types[k]));
-  /* the functions once the method is known: an IMEX method would take an RHS as its explicit part */
+  for (size_t k = 0; k < sizeof(implicit_types) / sizeof(implicit_types[0]); k++) is_implicit = (PetscBool)(is_implicit || !strcmp(type, implicit_types[k]));
+  /* the functions once the method is known: implicit and IMEX methods take the implicit form (IFunction) */
   PetscCall(DMCreateGlobalVector(fl->grid->da, &r));
   PetscCall(DMCreateMatrix(fl->grid->da, &J));
-  if (is_imex) {
+  if (is_implicit) {
     PetscCall(TSSetIFunction(ts, r, IFunction, fl));
     PetscCall(TSSetIJacobian(ts, J, J, IJacobian, fl));
   } else {
