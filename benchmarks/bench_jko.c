@@ -5,14 +5,19 @@
     sd_evaluate   one semi-discrete evaluation (jko/ctransform.c): the node c-transforms, the Laguerre cells
                   clipped to every cell, the dual value and the push-forward T#mu: the forward half of an iteration
     precond       one H^1 preconditioner solve (jko/poisson.c, FFTW_ESTIMATE plans): one FFT pair by design
-    ct_back       the backward half: the interpolated c-bar transform of psi and the push of rho_phi along it
-    bfm_iteration sd_evaluate + precond + ct_back (one forward and one backward step, no step halvings)
+    ct_back       the backward half (-jko_bfm_back; by default W2 distances make backward steps, JKO steps
+                  do not): the interpolated c-bar transform of psi and the push of rho_phi along it
+    ct_forward    the forward half of -jko_bfm_ctransform grid: the interpolated c-transform of phi, the
+                  push of mu along it with the barycentric map
+    bfm_iteration sd_evaluate + precond: one forward step of the default method (no step halvings)
+    grid_iteration ct_forward + precond: the same with -jko_bfm_ctransform grid
     jko_step      one W2JKOStep (jsd toward a three-Gaussian mixture from a Gaussian, -jko_tau 1e-2,
                   -jko_rtol 1e-6): the whole solve, with its iterations; per_iteration = jko_step / iterations
                   (halvings and backward trials included)
   prints one line per measurement: N what seconds ratio reps extra; seconds is the median over repeats
   (min_s, the fastest, is printed too: less sensitive to other load on the machine); ratio = seconds / fft_pair.
   Options: -bench_sizes 128,256,512  -bench_what blocks,step  -bench_budget 1.0 (seconds of repeats per block)
+           -bench_exact false (blocks without the exact evaluation)
            -bench_tau 1e-2 -bench_rtol 1e-6 -bench_div jsd.
   W2 against POT (benchmarks/bench_jko_pot.py): -bench_w2 A.h5,B.h5 times W2DistanceFiles on two stored
   densities (-bench_w2_repeats 5) and prints W2^2, iterations and seconds.
@@ -50,8 +55,8 @@ typedef struct {
   W2SemiDiscrete *sd;
   W2Poisson      *pc;
   W2CTransform   *ct;
-  W2CTResult      back;
-  PetscReal      *phi, *mu, *push, *psi, *out, *rho;
+  W2CTResult      back, fwd;
+  PetscReal      *phi, *mu, *push, *psi, *out, *rho, *disp;
   PetscReal       tau, dual, cost;
 } Blocks;
 
@@ -80,14 +85,26 @@ static PetscErrorCode Precond(void *c)
   PetscFunctionReturn(0);
 }
 
+/* an interpolated c-transform (c-bar when negate) of f and the push of the density m along it */
+static PetscErrorCode TransformPush(Blocks *b, PetscBool negate, const PetscReal f[], W2CTResult *r, const PetscReal m[], PetscReal out[], PetscReal disp[])
+{
+  PetscReal cost;
+  PetscFunctionBeginUser;
+  PetscCall(W2CTransformApply(b->ct, b->tau, negate, f, r));
+  PetscCall(W2CTransformPush(b->ct, r, m, out, &cost, disp));
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode Backward(void *c)
 {
   Blocks *b = (Blocks *)c;
-  PetscReal cost;
-  PetscFunctionBeginUser;
-  PetscCall(W2CTransformApply(b->ct, b->tau, PETSC_TRUE, b->psi, &b->back));
-  PetscCall(W2CTransformPush(b->ct, &b->back, b->rho, b->out, &cost));
-  PetscFunctionReturn(0);
+  return TransformPush(b, PETSC_TRUE, b->psi, &b->back, b->rho, b->out, NULL);
+}
+
+static PetscErrorCode ForwardGrid(void *c)
+{
+  Blocks *b = (Blocks *)c;
+  return TransformPush(b, PETSC_FALSE, b->phi, &b->fwd, b->mu, b->push, b->disp);
 }
 
 /* the densities of examples/jsd2d_jko.yaml: a Gaussian toward a mixture of three wrapped Gaussians */
@@ -121,7 +138,7 @@ static PetscErrorCode Fill(const W2Grid *g, Vec rho, Vec q)
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode BenchSize(PetscInt N, PetscBool blocks, PetscBool step, PetscReal budget, PetscReal tau, PetscReal rtol, const char div_type[])
+static PetscErrorCode BenchSize(PetscInt N, PetscBool blocks, PetscBool exact, PetscBool step, PetscReal budget, PetscReal tau, PetscReal rtol, const char div_type[])
 {
   PetscInt      n[2] = {N, N}, reps;
   PetscReal     L[2] = {1, 1};
@@ -130,7 +147,7 @@ static PetscErrorCode BenchSize(PetscInt N, PetscBool blocks, PetscBool step, Pe
   Vec           rho, q, next;
   W2JKO         jko;
   Blocks        b;
-  double        unit, fast, med, sum = 0, sumfast = 0;
+  double        unit, fast, med, sum = 0, sumfast = 0, gsum = 0, gsumfast = 0;
   double       *real;
   fftw_complex *spec;
 
@@ -161,23 +178,35 @@ static PetscErrorCode BenchSize(PetscInt N, PetscBool blocks, PetscBool step, Pe
     PetscCall(W2PoissonCreate(&b.t, &b.pc));
     PetscCall(W2CTransformCreate(&b.t, &b.ct));
     PetscCall(W2CTResultCreate(&b.t, &b.back));
+    PetscCall(W2CTResultCreate(&b.t, &b.fwd));
     PetscCall(PetscMalloc6(nn, &b.phi, nn, &b.mu, nn, &b.push, nn, &b.psi, nn, &b.out, nn, &b.rho));
+    PetscCall(PetscMalloc1(2 * nn, &b.disp));
     PetscCall(W2JKOGather(jko, rho, b.mu));
     /* the potential a step starts from, phi = f'(mu/q), and the density it gives back */
     for (PetscInt p = 0; p < nn; p++) b.phi[p] = div->df(div, b.mu[p] / jko->q[p]);
     W2JKODensityOf(div, &b.t, jko->q, b.phi, b.rho, NULL);
     {
-      const char *name[3] = {"sd_evaluate", "precond", "ct_back"};
-      Block       f[3]    = {Evaluate, Precond, Backward};
-      for (PetscInt k = 0; k < 3; k++) {
+      /* -bench_exact false skips the exact evaluation (seconds per call from 512^2 up) */
+      const char *name[4] = {"sd_evaluate", "precond", "ct_back", "ct_forward"};
+      Block       f[4]    = {Evaluate, Precond, Backward, ForwardGrid};
+      for (PetscInt k = exact ? 0 : 1; k < 4; k++) {
         PetscCall(Time(f[k], &b, budget, 3, &med, &fast, &reps));
-        sum += med;
-        sumfast += fast;
+        if (k < 2) {
+          sum += med;
+          sumfast += fast;
+        }
+        if (k == 1 || k == 3) {
+          gsum += med;
+          gsumfast += fast;
+        }
         PetscCall(PetscPrintf(PETSC_COMM_SELF, "%5" PetscInt_FMT " %-14s %.4e %10.1f %5" PetscInt_FMT " min_s %.4e\n", N, name[k], med, med / unit, reps, fast));
       }
     }
-    PetscCall(PetscPrintf(PETSC_COMM_SELF, "%5" PetscInt_FMT " %-14s %.4e %10.1f %5s min_s %.4e\n", N, "bfm_iteration", sum, sum / unit, "-", sumfast));
+    if (exact) PetscCall(PetscPrintf(PETSC_COMM_SELF, "%5" PetscInt_FMT " %-14s %.4e %10.1f %5s min_s %.4e\n", N, "bfm_iteration", sum, sum / unit, "-", sumfast));
+    PetscCall(PetscPrintf(PETSC_COMM_SELF, "%5" PetscInt_FMT " %-14s %.4e %10.1f %5s min_s %.4e\n", N, "grid_iteration", gsum, gsum / unit, "-", gsumfast));
     PetscCall(PetscFree6(b.phi, b.mu, b.push, b.psi, b.out, b.rho));
+    PetscCall(PetscFree(b.disp));
+    PetscCall(W2CTResultDestroy(&b.fwd));
     PetscCall(W2CTResultDestroy(&b.back));
     PetscCall(W2CTransformDestroy(&b.ct));
     PetscCall(W2PoissonDestroy(&b.pc));
@@ -210,12 +239,13 @@ int main(int argc, char **argv)
   char      what[2][32] = {"blocks", "step"}, div_type[32] = "jsd", w2files[2 * PETSC_MAX_PATH_LEN] = "";
   char     *whatp[2]    = {what[0], what[1]};
   PetscReal budget = 1.0, tau = 1e-2, rtol = 1e-6;
-  PetscBool blocks = PETSC_FALSE, step = PETSC_FALSE, hasw2, whatset;
+  PetscBool blocks = PETSC_FALSE, step = PETSC_FALSE, exact = PETSC_TRUE, hasw2, whatset;
 
   PetscCall(PetscInitialize(&argc, &argv, NULL, "bench_jko: BFM blocks, JKO steps and W2 in FFT pairs"));
   PetscOptionsBegin(PETSC_COMM_WORLD, "bench_", "bench_jko options", NULL);
   PetscCall(PetscOptionsIntArray("-sizes", "Grid sizes N (N x N)", NULL, sizes, &nsizes, NULL));
   PetscCall(PetscOptionsStringArray("-what", "blocks, step", NULL, whatp, &nwhat, &whatset));
+  PetscCall(PetscOptionsBool("-exact", "blocks: time the exact semi-discrete evaluation too", NULL, exact, &exact, NULL));
   PetscCall(PetscOptionsReal("-budget", "Seconds of repeats per block", NULL, budget, &budget, NULL));
   PetscCall(PetscOptionsReal("-tau", "JKO step", NULL, tau, &tau, NULL));
   PetscCall(PetscOptionsReal("-rtol", "Relative duality gap of the JKO step", NULL, rtol, &rtol, NULL));
@@ -244,7 +274,7 @@ int main(int argc, char **argv)
       step   = (PetscBool)(step || !strcmp(whatp[k], "step"));
     }
     PetscCall(PetscPrintf(PETSC_COMM_WORLD, "    N what           seconds      ratio  reps extra\n"));
-    for (PetscInt s = 0; s < nsizes; s++) PetscCall(BenchSize(sizes[s], blocks, step, budget, tau, rtol, div_type));
+    for (PetscInt s = 0; s < nsizes; s++) PetscCall(BenchSize(sizes[s], blocks, exact, step, budget, tau, rtol, div_type));
   }
   if (whatset) /* PetscOptionsStringArray allocated the strings */
     for (PetscInt k = 0; k < nwhat; k++) PetscCall(PetscFree(whatp[k]));

@@ -22,7 +22,19 @@
    paper: grow when the ascent exceeds 3/4 of the linear prediction sigma <g, Pg>, shrink below 1/4; a
    step that lowers its functional is halved and retried. The backward functional discretises the same
    problem differently, so a backward step is kept only if it raises D; after the first that does not,
-   the solve continues with forward steps, which converge on their own (D is C^1).
+   the solve continues with forward steps, which converge on their own (D is C^1). Unless -jko_bfm_back
+   is given, JKO steps make no backward steps: each costs a second exact evaluation, and without them the
+   jsd step of bench_jko took 49 instead of 77 iterations at 64^2, 55 instead of 110 at 128^2, and
+   test_jko_bfm's flows fewer iterations in 7 of 8. W2 distances keep them: without, test_jko_w2's took
+   more iterations (1-D 46-60 instead of 24-52, 2-D 125/152 instead of 118/112; bench_jko_pot 16^2 6676
+   instead of 6330).
+   -jko_bfm_ctransform grid replaces the exact evaluation by the interpolated transform of ctransform.c
+   (mu read as masses at the nodes; O(N) per line; mass exact by the push's weights; primal - dual is
+   still the Fenchel-Young gap of that discrete problem). Its dual is concave but not C^1 at the optimum:
+   a parcel torn between the two cells beside a node where the interpolant is concave jumps over the node,
+   and where the map expands the optimum needs such split parcels. The ascent stalls there (relative gap
+   ~1e-3 on test_jko_bfm's kl flow and bench_jko's jsd step, 1e-2 with a 4-5 % marginal error for W2),
+   so it is not the default.
    W2 distances: E is the constraint rho = nu, so E*(phi) = <phi, nu>, rho_phi = nu, tau = 1 and the zero
    mode is free (theta = 0); the dual gap is then |W2^2 of the plan - 2 D|, taken relative to W2^2 +
    sum_a h_a^2/12 (distances below the cell spread are not resolved), and the second marginal's
@@ -38,12 +50,15 @@ typedef struct {
 
 typedef struct {
   W2SemiDiscrete *sd;
+  PetscBool     exact; /* -jko_bfm_ctransform exact: the semi-discrete Laguerre-cell evaluation */
+  W2CTResult    fwd;   /* grid: the c-transform of the potential being evaluated */
   W2CTransform *ct;
   W2Poisson    *pc;
   Eval          ev[2];
   W2CTResult    back, backtrial;
   PetscReal    *phi, *phitrial, *psi, *psitrial, *rhophi, *drho, *g, *d, *bpush;
-  PetscBool     use_back, weighted, wactive; /* wactive: weighted, and in force for this solve */
+  PetscBool     use_back, weighted, wactive; /* use_back: in this solve; wactive: weighted, and in force for this solve */
+  PetscBool     back_opt, back_set;          /* -jko_bfm_back and whether it was given */
   PetscReal     weight_floor;
   PetscReal    *wsc, *gs, *wmu; /* weighted preconditioner: W^-1/2 per cell, scaled gradient */
   PetscInt      max_halvings;
@@ -141,9 +156,18 @@ static PetscErrorCode Forward(W2JKO jko, BFM *b, const Problem *pb, const PetscR
   ev->estar    = ConjOf(jko, pb, phi);
   ev->feasible = (PetscBool)!PetscIsInfOrNanReal(ev->estar);
   if (!ev->feasible) PetscFunctionReturn(0);
-  PetscCall(W2SemiDiscreteEvaluate(b->sd, pb->tau, phi, pb->mu, &ev->dual, ev->push, &ev->cost, ev->psi));
+  if (b->exact) {
+    PetscCall(W2SemiDiscreteEvaluate(b->sd, pb->tau, phi, pb->mu, &ev->dual, ev->push, &ev->cost, ev->psi));
+    PetscCall(PetscArraycpy(ev->bary, b->sd->bary, jko->torus.n * jko->torus.dim));
+  } else {
+    /* sum_x mu(x) Q[phi](x) dV with the interpolated transform; its supergradient is the push of mu along the
+       minimisers (Danskin), and that push tiles the unit mass by construction (weights 1 - w and w) */
+    PetscCall(W2CTransformApply(b->ct, pb->tau, PETSC_FALSE, phi, &b->fwd));
+    PetscCall(PetscArraycpy(ev->psi, b->fwd.value, jko->torus.n));
+    ev->dual = Dot(&jko->torus, pb->mu, ev->psi);
+    PetscCall(W2CTransformPush(b->ct, &b->fwd, pb->mu, ev->push, &ev->cost, ev->bary));
+  }
   ev->dual -= ev->estar;
-  PetscCall(PetscArraycpy(ev->bary, b->sd->bary, jko->torus.n * jko->torus.dim));
   PetscFunctionReturn(0);
 }
 
@@ -173,7 +197,7 @@ static PetscErrorCode BackStep(W2JKO jko, BFM *b, const Problem *pb, Eval **cur,
   }
   DensityOf(jko, pb, b->back.value, b->rhophi, b->drho);
   ival = Dot(t, b->psi, pb->mu) - estar;
-  PetscCall(W2CTransformPush(b->ct, &b->back, b->rhophi, b->bpush, &dummy));
+  PetscCall(W2CTransformPush(b->ct, &b->back, b->rhophi, b->bpush, &dummy, NULL));
   for (PetscInt p = 0; p < t->n; p++) b->g[p] = pb->mu[p] - b->bpush[p];
   theta = Theta(t, pb, b->drho);
   PetscCall(W2PoissonSolve(b->pc, theta, pb->tau, b->g, b->d));
@@ -262,9 +286,11 @@ static PetscErrorCode Solve(W2JKO jko, const Problem *pb, Eval **final, W2JKOInf
     mean /= (PetscReal)t->n;
     for (PetscInt p = 0; p < t->n; p++) b->wmu[p] = PetscMax(pb->mu[p], b->weight_floor * mean);
   }
-  /* int mu |x - centre|^2 over the cells: the spread term of the semi-discrete cost */
-  for (PetscInt p = 0; p < t->n; p++) spread += pb->mu[p];
-  spread *= t->dV * (t->h[0] * t->h[0] + (t->dim == 2 ? t->h[1] * t->h[1] : 0.0)) / 12.0;
+  /* int mu |x - centre|^2 over the cells: the spread term of the semi-discrete cost (none when mu is read at the nodes) */
+  if (b->exact) {
+    for (PetscInt p = 0; p < t->n; p++) spread += pb->mu[p];
+    spread *= t->dV * (t->h[0] * t->h[0] + (t->dim == 2 ? t->h[1] * t->h[1] : 0.0)) / 12.0;
+  }
   PetscCall(Forward(jko, b, pb, b->phi, cur));
   PetscCheck(cur->feasible, jko->comm, PETSC_ERR_ARG_OUTOFRANGE, "bfm: the initial potential lies outside the domain of f* (-div_type %s)", jko->div ? jko->div->type : "none");
   for (it = 0;; it++) {
@@ -318,13 +344,12 @@ static PetscErrorCode StepBFM(W2JKO jko, const PetscReal mu[], PetscReal rho[], 
   const W2Torus *t  = &jko->torus;
   Problem        pb = {mu, NULL, jko->tau};
   Eval          *ev;
-  PetscBool      use_back = b->use_back;
 
   PetscFunctionBeginUser;
   /* start from the potential of P_{k-1}: phi = f'(mu/q), the solution when tau -> 0 */
   for (PetscInt p = 0; p < t->n; p++) b->phi[p] = jko->div->df(jko->div, mu[p] / jko->q[p]);
+  b->use_back = b->back_set ? b->back_opt : PETSC_FALSE;
   PetscCall(Solve(jko, &pb, &ev, info));
-  b->use_back = use_back;
   PetscCall(PetscArraycpy(rho, ev->push, t->n));
   /* the map S from P_k back to P_{k-1}: the barycentre of each Laguerre cell under mu */
   PetscCall(PetscArraycpy(disp, ev->bary, t->n * t->dim));
@@ -337,12 +362,11 @@ static PetscErrorCode DistanceBFM(W2JKO jko, const PetscReal mu[], const PetscRe
   const W2Torus *t  = &jko->torus;
   Problem        pb = {mu, nu, 1.0};
   Eval          *ev;
-  PetscBool      use_back = b->use_back;
 
   PetscFunctionBeginUser;
   PetscCall(PetscArrayzero(b->phi, t->n));
+  b->use_back = b->back_set ? b->back_opt : PETSC_TRUE;
   PetscCall(Solve(jko, &pb, &ev, info));
-  b->use_back   = use_back;
   info->mass    = 1.0;
   info->min_rho = 0;
   PetscFunctionReturn(0);
@@ -350,15 +374,23 @@ static PetscErrorCode DistanceBFM(W2JKO jko, const PetscReal mu[], const PetscRe
 
 static PetscErrorCode SetFromOptionsBFM(PetscOptionItems *PetscOptionsObject, W2JKO jko)
 {
-  BFM *b = (BFM *)jko->data;
+  BFM      *b = (BFM *)jko->data;
+  char      ctname[16];
+  PetscBool grid, exact;
 
   PetscFunctionBeginUser;
+  PetscCall(PetscStrncpy(ctname, b->exact ? "exact" : "grid", sizeof(ctname)));
   PetscOptionsHeadBegin(PetscOptionsObject, "Back-and-forth method (-jko_type bfm)");
-  PetscCall(PetscOptionsBool("-bfm_back", "Alternate backward steps on psi = phi^c with the forward steps", NULL, b->use_back, &b->use_back, NULL));
+  PetscCall(PetscOptionsString("-bfm_ctransform", "grid (interpolated c-transforms in O(N) per line, mu at the nodes) or exact (semi-discrete: mu constant on cells, exact Laguerre cells)", NULL, ctname, ctname, sizeof(ctname), NULL));
+  PetscCall(PetscOptionsBool("-bfm_back", "Alternate backward steps on psi = phi^c with the forward steps (default: for W2 distances, not for JKO steps)", NULL, b->back_opt, &b->back_opt, &b->back_set));
   PetscCall(PetscOptionsBool("-bfm_weighted", "JKO steps: weight the H^1 preconditioner by the density P_{k-1}", NULL, b->weighted, &b->weighted, NULL));
   PetscCall(PetscOptionsReal("-bfm_weight_floor", "Smallest weight of the preconditioner, relative to the mean density", NULL, b->weight_floor, &b->weight_floor, NULL));
   PetscCall(PetscOptionsInt("-bfm_max_halvings", "Step halvings allowed before the ascent counts as stalled", NULL, b->max_halvings, &b->max_halvings, NULL));
   PetscOptionsHeadEnd();
+  PetscCall(PetscStrcmp(ctname, "grid", &grid));
+  PetscCall(PetscStrcmp(ctname, "exact", &exact));
+  PetscCheck(grid || exact, jko->comm, PETSC_ERR_USER_INPUT, "-jko_bfm_ctransform must be grid or exact, got %s", ctname);
+  b->exact = exact;
   PetscCheck(b->weight_floor > 0 && b->weight_floor <= 1, jko->comm, PETSC_ERR_USER_INPUT, "-jko_bfm_weight_floor must be in (0, 1], got %g", (double)b->weight_floor);
   PetscCheck(b->max_halvings >= 1, jko->comm, PETSC_ERR_USER_INPUT, "-jko_bfm_max_halvings must be >= 1, got %" PetscInt_FMT, b->max_halvings);
   PetscFunctionReturn(0);
@@ -375,6 +407,7 @@ static PetscErrorCode DestroyBFM(W2JKO jko)
   for (PetscInt k = 0; k < 2; k++) {
     PetscCall(PetscFree3(b->ev[k].psi, b->ev[k].push, b->ev[k].bary));
   }
+  PetscCall(W2CTResultDestroy(&b->fwd));
   PetscCall(W2CTResultDestroy(&b->back));
   PetscCall(W2CTResultDestroy(&b->backtrial));
   PetscCall(PetscFree(b->phi)); /* swapped with phitrial while iterating: freed one by one */
@@ -394,10 +427,11 @@ PetscErrorCode W2JKOCreate_BFM(W2JKO jko)
 
   PetscFunctionBeginUser;
   PetscCall(PetscNew(&b));
-  b->use_back     = PETSC_TRUE;
+  b->back_opt     = PETSC_FALSE; /* unless -jko_bfm_back is given: on for W2 distances, off for JKO steps (measured, see the top) */
   b->max_halvings = 40;
   b->weighted     = PETSC_TRUE;
   b->weight_floor = 1e-3;
+  b->exact        = PETSC_TRUE;
   /* plan once per grid: c-transform workspace and FFT plans are reused by every step */
   PetscCall(W2SemiDiscreteCreate(t, &b->sd));
   PetscCall(W2CTransformCreate(t, &b->ct));
@@ -405,6 +439,7 @@ PetscErrorCode W2JKOCreate_BFM(W2JKO jko)
   for (PetscInt k = 0; k < 2; k++) {
     PetscCall(PetscMalloc3(n, &b->ev[k].psi, n, &b->ev[k].push, n * t->dim, &b->ev[k].bary));
   }
+  PetscCall(W2CTResultCreate(t, &b->fwd));
   PetscCall(W2CTResultCreate(t, &b->back));
   PetscCall(W2CTResultCreate(t, &b->backtrial));
   PetscCall(PetscMalloc1(n, &b->phi));

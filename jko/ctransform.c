@@ -18,7 +18,7 @@ PetscErrorCode W2CTransformCreate(const W2Torus *t, W2CTransform **ct)
   PetscFunctionBeginUser;
   PetscCall(PetscNew(&c));
   c->t = *t;
-  PetscCall(PetscMalloc4(window, &c->hull, window + 1, &c->z, nmax, &c->line, t->n, &c->stage));
+  PetscCall(PetscMalloc4(window, &c->hull, window + 1, &c->z, 3 * nmax, &c->line, t->n, &c->stage));
   *ct = c;
   PetscFunctionReturn(0);
 }
@@ -46,7 +46,12 @@ PetscErrorCode W2CTResultDestroy(W2CTResult *r)
   PetscFunctionReturn(0);
 }
 
-static inline PetscInt Wrap(PetscInt k, PetscInt N) { return ((k % N) + N) % N; }
+/* k mod N in [0, N); the unrolled windows stay within one period of [0, N), so the division is rare */
+static inline PetscInt Wrap(PetscInt k, PetscInt N)
+{
+  if (k >= 0) return k < N ? k : (k < 2 * N ? k - N : k % N);
+  return k >= -N ? k + N : ((k % N) + N) % N;
+}
 
 /* One periodic line in index units (grid point i at i, spacing 1, cost a (i - s)^2 with a = h^2/(2 tau)):
    q[i] = min over real s of v_I(s) + a (i - s)^2, v_I the periodic piecewise-linear interpolant of
@@ -56,10 +61,22 @@ static inline PetscInt Wrap(PetscInt k, PetscInt N) { return ((k % N) + N) % N; 
    cell for exactly one integer i, so one candidate per cell finishes the exact minimum in O(N). */
 static void Line(PetscInt N, const PetscReal *v, PetscInt vs, PetscReal sign, PetscReal a, PetscReal *q, PetscReal *pos, PetscInt qs, PetscInt *hull, PetscReal *z)
 {
-  const PetscInt k0 = -(N / 2) - 2, k1 = N + N / 2 + 1;
-  PetscInt       m = 0, j = 0;
+  PetscInt  k0 = -(N / 2) - 2, k1 = N + N / 2 + 1, m = 0, j = 0;
+  PetscReal lo = PETSC_MAX_REAL, hi = PETSC_MIN_REAL, reach;
 
 #define V(k) (sign * v[Wrap((k), N) * vs])
+  /* a narrower window when the line varies little: the minimiser y of x beats staying at x, so
+     a (x - y)^2 <= v_I(x) - v_I(y) <= max v - min v (NaN keeps the full window) */
+  for (PetscInt k = 0; k < N; k++) {
+    lo = PetscMin(lo, v[k * vs]);
+    hi = PetscMax(hi, v[k * vs]);
+  }
+  reach = PetscSqrtReal((hi - lo) / a);
+  if (reach < 0.5 * N) {
+    const PetscInt R = (PetscInt)PetscCeilReal(reach) + 1;
+    k0               = -R - 1;
+    k1               = N + R;
+  }
   hull[0] = k0;
   z[0]    = PETSC_NINFINITY;
   for (PetscInt k = k0 + 1; k <= k1; k++) {
@@ -112,32 +129,48 @@ PetscErrorCode W2CTransformApply(W2CTransform *ct, PetscReal tau, PetscBool nega
     for (PetscInt i = 0; i < N0; i++) r->pos1[i] = 0;
   } else {
     for (PetscInt j = 0; j < N1; j++) Line(N0, f + j * N0, 1, sign, a0, ct->stage + j * N0, r->pos0 + j * N0, 1, ct->hull, ct->z);
-    for (PetscInt i = 0; i < N0; i++) Line(N1, ct->stage + i, N0, 1.0, a1, r->value + i, r->pos1 + i, N0, ct->hull, ct->z);
+    /* each column copied out and back: the line's passes then run on contiguous memory (strided, they
+       missed the cache on every access from 256^2 up) */
+    PetscReal *col = ct->line, *cq = ct->line + N1, *cp = ct->line + 2 * N1;
+    for (PetscInt i = 0; i < N0; i++) {
+      for (PetscInt j = 0; j < N1; j++) col[j] = ct->stage[j * N0 + i];
+      Line(N1, col, 1, 1.0, a1, cq, cp, 1, ct->hull, ct->z);
+      for (PetscInt j = 0; j < N1; j++) {
+        r->value[j * N0 + i] = cq[j];
+        r->pos1[j * N0 + i]  = cp[j];
+      }
+    }
   }
   if (negate)
     for (PetscInt p = 0; p < t->n; p++) r->value[p] = -r->value[p];
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode W2CTransformPush(const W2CTransform *ct, const W2CTResult *r, const PetscReal m[], PetscReal out[], PetscReal *cost)
+PetscErrorCode W2CTransformPush(const W2CTransform *ct, const W2CTResult *r, const PetscReal m[], PetscReal out[], PetscReal *cost, PetscReal disp[])
 {
   const W2Torus  *t  = &ct->t;
-  const PetscInt  N0 = t->N[0], N1 = t->N[1];
+  const PetscInt  N0 = t->N[0], N1 = t->N[1], d = t->dim;
   const PetscReal h0 = t->h[0] * t->h[0], h1 = t->h[1] * t->h[1];
   PetscReal       c  = 0;
 
   PetscFunctionBeginUser;
   PetscCall(PetscArrayzero(out, t->n));
+  if (disp) PetscCall(PetscArrayzero(disp, d * t->n));
   for (PetscInt j = 0; j < N1; j++)
     for (PetscInt i = 0; i < N0; i++) {
       const PetscInt  p    = j * N0 + i;
       const PetscReal mass = m[p];
       if (mass == 0) continue;
-      if (t->dim == 1) {
+      if (d == 1) {
         const PetscReal s = r->pos0[p], k = PetscFloorReal(s), w = s - k;
-        out[Wrap((PetscInt)k, N0)] += mass * (1.0 - w);
-        out[Wrap((PetscInt)k + 1, N0)] += mass * w;
+        const PetscInt  a = Wrap((PetscInt)k, N0), b = Wrap((PetscInt)k + 1, N0);
+        out[a] += mass * (1.0 - w);
+        out[b] += mass * w;
         c += mass * h0 * (s - i) * (s - i);
+        if (disp) { /* from the receiving node back to the source point, unwrapped */
+          disp[a] += mass * (1.0 - w) * (i - k) * t->h[0];
+          disp[b] += mass * w * (i - k - 1.0) * t->h[0];
+        }
       } else {
         const PetscReal s1 = r->pos1[p], r0 = PetscFloorReal(s1), w1 = s1 - r0;
         for (PetscInt b = 0; b < 2; b++) {
@@ -148,13 +181,26 @@ PetscErrorCode W2CTransformPush(const W2CTransform *ct, const W2CTResult *r, con
           s0 = r->pos0[rr * N0 + i];
           k  = PetscFloorReal(s0);
           w  = s0 - k;
-          out[rr * N0 + Wrap((PetscInt)k, N0)] += mass * wb * (1.0 - w);
-          out[rr * N0 + Wrap((PetscInt)k + 1, N0)] += mass * wb * w;
+          {
+            const PetscInt q0 = rr * N0 + Wrap((PetscInt)k, N0), q1 = rr * N0 + Wrap((PetscInt)k + 1, N0);
+            out[q0] += mass * wb * (1.0 - w);
+            out[q1] += mass * wb * w;
+            if (disp) {
+              const PetscReal dy = (j - r0 - b) * t->h[1];
+              disp[2 * q0] += mass * wb * (1.0 - w) * (i - k) * t->h[0];
+              disp[2 * q0 + 1] += mass * wb * (1.0 - w) * dy;
+              disp[2 * q1] += mass * wb * w * (i - k - 1.0) * t->h[0];
+              disp[2 * q1 + 1] += mass * wb * w * dy;
+            }
+          }
           c += mass * wb * h0 * (s0 - i) * (s0 - i);
         }
         c += mass * h1 * (s1 - j) * (s1 - j);
       }
     }
+  if (disp)
+    for (PetscInt p = 0; p < t->n; p++)
+      for (PetscInt a = 0; a < d; a++) disp[d * p + a] = out[p] > 0 ? disp[d * p + a] / out[p] : 0.0;
   *cost = c * t->dV;
   PetscFunctionReturn(0);
 }
@@ -199,7 +245,8 @@ PetscErrorCode W2SemiDiscreteCreate(const W2Torus *t, W2SemiDiscrete **sd)
   PetscCall(PetscMalloc3(window, &s->hull, window + 1, &s->z, t->n, &s->stage));
   PetscCall(PetscMalloc4(t->n, &s->row_arg, 2 * t->n, &s->centre, 2 * t->n, &s->corner, 2 * t->n, &s->bary));
   s->rowcap = window;
-  PetscCall(PetscMalloc4(t->N[1] * window, &s->rowhull, t->N[1] * (window + 1), &s->rowz, t->N[1], &s->rowm, t->N[1], &s->rowmin));
+  PetscCall(PetscMalloc4(t->N[1] * window, &s->rowhull, t->N[1] * (window + 1), &s->rowz, t->N[1], &s->rowm, t->n, &s->celllb));
+  PetscCall(PetscMalloc3(t->n, &s->cellg, t->N[0], &s->colmin, t->N[1] + 4, &s->rows));
   s->ncap = 64;
   PetscCall(PetscMalloc5(s->ncap, &s->cand1, s->ncap, &s->cand2, s->ncap, &s->cphi, s->ncap + 8, &s->px, s->ncap + 8, &s->py));
   PetscCall(PetscMalloc3(s->ncap + 8, &s->wx, s->ncap + 8, &s->wy, s->ncap, &s->piece));
@@ -213,37 +260,55 @@ PetscErrorCode W2SemiDiscreteDestroy(W2SemiDiscrete **sd)
   if (!*sd) PetscFunctionReturn(0);
   PetscCall(PetscFree3((*sd)->hull, (*sd)->z, (*sd)->stage));
   PetscCall(PetscFree4((*sd)->row_arg, (*sd)->centre, (*sd)->corner, (*sd)->bary));
-  PetscCall(PetscFree4((*sd)->rowhull, (*sd)->rowz, (*sd)->rowm, (*sd)->rowmin));
+  PetscCall(PetscFree4((*sd)->rowhull, (*sd)->rowz, (*sd)->rowm, (*sd)->celllb));
+  PetscCall(PetscFree3((*sd)->cellg, (*sd)->colmin, (*sd)->rows));
   PetscCall(PetscFree5((*sd)->cand1, (*sd)->cand2, (*sd)->cphi, (*sd)->px, (*sd)->py));
   PetscCall(PetscFree3((*sd)->wx, (*sd)->wy, (*sd)->piece));
   PetscCall(PetscFree(*sd));
   PetscFunctionReturn(0);
 }
 
-/* 2-D: the lower envelope of every row of sites, kept for queries at any x_1 */
+/* 2-D: the lower envelope of every row of sites, kept for queries at any x_1; per row r and cell column i
+   the envelope piece at x_1 = i - 1/2 (cellg: queries inside the cell walk from it instead of bisecting)
+   and a lower bound of the row's envelope over the cell (celllb: each piece's parabola minimised over the
+   whole cell), and per column the smallest bound over the rows (colmin). The bounds prune GlobalMin. */
 static void BuildRows(W2SemiDiscrete *s, const PetscReal phi[], PetscReal a0)
 {
   const PetscInt N0 = s->t.N[0], N1 = s->t.N[1], W = s->rowcap;
+  for (PetscInt i = 0; i < N0; i++) s->colmin[i] = PETSC_MAX_REAL;
   for (PetscInt r = 0; r < N1; r++) {
-    PetscReal mn = PETSC_MAX_REAL;
-    s->rowm[r]   = Envelope(N0, phi + r * N0, 1, a0, -(N0 / 2) - 2, N0 + N0 / 2 + 1, s->rowhull + r * W, s->rowz + r * (W + 1));
-    for (PetscInt k = 0; k < N0; k++) mn = PetscMin(mn, phi[r * N0 + k]);
-    s->rowmin[r] = mn;
+    const PetscInt  *hull = s->rowhull + r * W;
+    const PetscReal *z    = s->rowz + r * (W + 1);
+    PetscInt         g    = 0;
+    s->rowm[r]            = Envelope(N0, phi + r * N0, 1, a0, -(N0 / 2) - 2, N0 + N0 / 2 + 1, s->rowhull + r * W, s->rowz + r * (W + 1));
+    for (PetscInt i = 0; i < N0; i++) {
+      const PetscReal lo = i - 0.5, hi = i + 0.5;
+      PetscReal       lb = PETSC_MAX_REAL;
+      while (z[g + 1] <= lo) g++;
+      s->cellg[r * N0 + i] = g;
+      for (PetscInt gg = g;; gg++) {
+        const PetscInt  k = hull[gg];
+        const PetscReal c = PetscMin(PetscMax((PetscReal)k, lo), hi);
+        lb                = PetscMin(lb, phi[r * N0 + Wrap(k, N0)] + a0 * (c - k) * (c - k));
+        if (z[gg + 1] > hi) break;
+      }
+      lb -= 1e-12 * (1.0 + PetscAbsReal(lb)); /* still a bound for query points rounded an ulp outside the cell */
+      s->celllb[r * N0 + i] = lb;
+      s->colmin[i]          = PetscMin(s->colmin[i], lb);
+    }
   }
 }
 
-/* min over k1 of phi(k1, r) + a0 (x1 - k1)^2 for row r (0 <= r < N1), by bisection on the breakpoints */
-static inline PetscReal RowQuery(const W2SemiDiscrete *s, const PetscReal phi[], PetscReal a0, PetscInt r, PetscReal x1, PetscInt *k1)
+/* min over k1 of phi(k1, r) + a0 (x1 - k1)^2 for row r (0 <= r < N1) at x1 in cell column i: the envelope
+   piece g with z[g] <= x1 < z[g+1], walked to from the piece at the cell's left end */
+static inline PetscReal RowQuery(const W2SemiDiscrete *s, const PetscReal phi[], PetscReal a0, PetscInt r, PetscInt i, PetscReal x1, PetscInt *k1)
 {
   const PetscInt   W = s->rowcap, N0 = s->t.N[0];
   const PetscReal *z = s->rowz + r * (W + 1);
-  PetscInt         lo = 0, hi = s->rowm[r]; /* the piece g with z[g] <= x1 < z[g+1] */
-  while (lo < hi) {
-    const PetscInt mid = (lo + hi + 1) / 2;
-    if (z[mid] <= x1) lo = mid;
-    else hi = mid - 1;
-  }
-  *k1 = s->rowhull[r * W + lo];
+  PetscInt         g = s->cellg[r * N0 + i];
+  while (g > 0 && z[g] > x1) g--; /* x1 an ulp left of the cell */
+  while (z[g + 1] <= x1) g++;     /* z[m + 1] = +inf ends it */
+  *k1 = s->rowhull[r * W + g];
   return phi[r * N0 + Wrap(*k1, N0)] + a0 * (x1 - *k1) * (x1 - *k1);
 }
 
@@ -277,35 +342,53 @@ static void Argmins2D(W2SemiDiscrete *s, const PetscReal phi[], PetscReal a0, Pe
   }
 }
 
-/* the global minimum of phi_k + a0 (x1 - k1)^2 + a1 (x2 - k2)^2 at any point with 0 <= x1 + 1/2 < N0 (x2 any
-   real in the cell range), knowing a value `bound` it must not exceed: rows farther than sqrt((bound - min
-   phi)/a1) cannot win. Returns the value and the site (unwrapped). */
-static PetscReal GlobalMin(const W2SemiDiscrete *s, const PetscReal phi[], PetscReal a0, PetscReal a1, PetscReal x1, PetscReal x2, PetscReal bound, PetscInt *k1, PetscInt *k2)
+/* The rows that can win anywhere in cell (i, j): every winner's function phi_w + c(., y_w) is convex, so it is
+   at most its largest corner value U_w on the cell, and Q <= U = min_w U_w there; a row whose bound celllb
+   plus a1 (its distance to the cell)^2 exceeds U never attains Q in the cell. Listed nearest first. */
+static void CellRows(W2SemiDiscrete *s, PetscReal a0, PetscReal a1, PetscInt i, PetscInt j, PetscInt nw)
 {
-  const PetscInt  N1 = s->t.N[1];
-  const PetscReal R  = 0.5 * N1 + 1.0;
-  const PetscInt  r0 = (PetscInt)PetscFloorReal(x2 + 0.5);
-  PetscReal       best = bound; /* only a site below the bound matters to the caller */
-  /* rows outward from the nearest: a row at distance d costs at least min phi + a1 d^2, so the scan stops
-     once that exceeds the best value found */
-  for (PetscInt d = 0; d <= (PetscInt)R + 1; d++) {
-    PetscBool any = PETSC_FALSE;
-    for (PetscInt side = 0; side < (d ? 2 : 1); side++) {
-      const PetscInt  r  = side ? r0 - d : r0 + d, rw = Wrap(r, N1);
-      const PetscReal q  = a1 * (x2 - r) * (x2 - r);
-      PetscInt        c1;
-      PetscReal       v;
-      if (PetscAbsReal(x2 - r) > R) continue;
-      if (s->phimin + q < best) any = PETSC_TRUE;
-      if (s->rowmin[rw] + q >= best) continue;
-      v = RowQuery(s, phi, a0, rw, x1, &c1) + q;
-      if (v < best) {
-        best = v;
-        *k1  = c1;
-        *k2  = r;
-      }
+  const PetscInt  N0 = s->t.N[0], N1 = s->t.N[1], R = N1 / 2 + 1;
+  PetscReal       U  = PETSC_MAX_REAL;
+  for (PetscInt w = 0; w < nw; w++) {
+    const PetscReal d1 = (PetscReal)(s->cand1[w] - i), d2 = (PetscReal)(s->cand2[w] - j);
+    PetscReal       u  = PETSC_MIN_REAL;
+    for (PetscInt c = 0; c < 4; c++) {
+      const PetscReal cx = (c & 1) ? 0.5 : -0.5, cy = (c & 2) ? 0.5 : -0.5;
+      u                  = PetscMax(u, s->cphi[w] + a0 * (cx - d1) * (cx - d1) + a1 * (cy - d2) * (cy - d2));
     }
-    if (!any && d > 0) break;
+    U = PetscMin(U, u);
+  }
+  U += 1e-12 * (1.0 + PetscAbsReal(U)); /* query points an ulp outside the cell */
+  s->nrows = 0;
+  for (PetscInt d = 0; d <= R; d++) {
+    const PetscReal dist = d > 0 ? d - 0.5 : 0.0;
+    if (s->colmin[i] + a1 * dist * dist > U) break; /* no row this far or farther */
+    for (PetscInt side = 0; side < (d ? 2 : 1); side++) {
+      const PetscInt r = side ? j - d : j + d;
+      if (s->celllb[Wrap(r, N1) * N0 + i] + a1 * dist * dist <= U) s->rows[s->nrows++] = r;
+    }
+  }
+}
+
+/* the global minimum of phi_k + a0 (x1 - k1)^2 + a1 (x2 - k2)^2 at a point (x1, x2) of cell (i, j), over the
+   rows CellRows listed, below `bound` (only a site below it matters to the caller). Returns the value and
+   the site (unwrapped). */
+static PetscReal GlobalMin(const W2SemiDiscrete *s, const PetscReal phi[], PetscReal a0, PetscReal a1, PetscInt i, PetscReal x1, PetscReal x2, PetscReal bound, PetscInt *k1, PetscInt *k2)
+{
+  const PetscInt N0 = s->t.N[0], N1 = s->t.N[1];
+  PetscReal      best = bound;
+  for (PetscInt l = 0; l < s->nrows; l++) {
+    const PetscInt  r = s->rows[l], rw = Wrap(r, N1);
+    const PetscReal q = a1 * (x2 - r) * (x2 - r);
+    PetscInt        c1;
+    PetscReal       v;
+    if (s->celllb[rw * N0 + i] + q >= best) continue;
+    v = RowQuery(s, phi, a0, rw, i, x1, &c1) + q;
+    if (v < best) {
+      best = v;
+      *k1  = c1;
+      *k2  = r;
+    }
   }
   return best;
 }
@@ -394,7 +477,7 @@ static PetscErrorCode CellPieces(W2SemiDiscrete *s, const PetscReal phi[], Petsc
       for (PetscInt k = 0; k < n; k++) {
         const PetscReal fc = s->cphi[c] + a0 * (x[k] - sc0) * (x[k] - sc0) + a1 * (y[k] - sc1) * (y[k] - sc1);
         PetscInt        g1 = 0, g2 = 0;
-        const PetscReal g  = GlobalMin(s, phi, a0, a1, i + x[k], j + y[k], fc, &g1, &g2);
+        const PetscReal g  = GlobalMin(s, phi, a0, a1, i, i + x[k], j + y[k], fc, &g1, &g2);
         if (g < fc - 1e-11 * (1.0 + PetscAbsReal(fc))) {
           PetscBool known = PETSC_FALSE;
           for (PetscInt e = 0; e < s->nc && !known; e++) known = (PetscBool)(s->cand1[e] == g1 && s->cand2[e] == g2);
@@ -469,8 +552,6 @@ PetscErrorCode W2SemiDiscreteEvaluate(W2SemiDiscrete *s, PetscReal tau, const Pe
   } else {
     PetscInt *c1 = s->centre, *c2 = s->centre + t->n, *r1 = s->corner, *r2 = s->corner + t->n;
     BuildRows(s, phi, a0);
-    s->phimin = PETSC_MAX_REAL;
-    for (PetscInt r = 0; r < N1; r++) s->phimin = PetscMin(s->phimin, s->rowmin[r]);
     Argmins2D(s, phi, a0, a1, 0.0, c1, c2);
     if (centre_value)
       for (PetscInt j = 0; j < N1; j++)
@@ -482,42 +563,27 @@ PetscErrorCode W2SemiDiscreteEvaluate(W2SemiDiscrete *s, PetscReal tau, const Pe
     for (PetscInt j = 0; j < N1; j++)
       for (PetscInt i = 0; i < N0; i++) {
         const PetscReal mi = mu[j * N0 + i];
-        PetscInt        lo1 = PETSC_MAX_INT, hi1 = PETSC_MIN_INT, lo2 = PETSC_MAX_INT, hi2 = PETSC_MIN_INT, np;
+        PetscInt        np;
         if (mi == 0) continue;
-        /* candidates: the sites that win at the centre and the four corners; with a margin of one when they
-           are close together (fewer passes below), else only themselves: a potential that varies much over
-           h^2/(2 tau) spreads the winners far apart and a box around them would hold mostly hidden sites.
-           CellPieces adds any site that wins at a vertex of a piece, so either start gives the exact cells. */
-        {
-          PetscInt k1s[5], k2s[5];
-          for (PetscInt c = 0; c < 5; c++) {
-            PetscInt ci = i + (c == 2 || c == 4), cj = j + (c == 3 || c == 4);
-            if (c == 0) {
-              k1s[c] = c1[j * N0 + i];
-              k2s[c] = c2[j * N0 + i];
-            } else {
-              k1s[c] = r1[(cj % N1) * N0 + (ci % N0)];
-              k2s[c] = r2[(cj % N1) * N0 + (ci % N0)];
-              if (ci == N0) k1s[c] += N0; /* the corner across the period, seen from this cell */
-              if (cj == N1) k2s[c] += N1;
-            }
-            lo1 = PetscMin(lo1, k1s[c]);
-            hi1 = PetscMax(hi1, k1s[c]);
-            lo2 = PetscMin(lo2, k2s[c]);
-            hi2 = PetscMax(hi2, k2s[c]);
-          }
-          s->nc = 0;
-          if ((hi1 - lo1 + 3) * (hi2 - lo2 + 3) <= 25) {
-            for (PetscInt k2 = lo2 - 1; k2 <= hi2 + 1; k2++)
-              for (PetscInt k1 = lo1 - 1; k1 <= hi1 + 1; k1++) PetscCall(AddCandidate(s, phi, k1, k2));
+        /* candidates: the distinct sites that win at the centre and the four corners. CellPieces adds any site
+           that wins at a vertex of a piece, so the cells come out exact; starting from a box of neighbours
+           instead saved passes but cost more clipping (bench_jko: 1.4x the CPU time of a 64^2 step). */
+        s->nc = 0;
+        for (PetscInt c = 0; c < 5; c++) {
+          const PetscInt ci = i + (c == 2 || c == 4), cj = j + (c == 3 || c == 4);
+          PetscInt       k1, k2;
+          PetscBool      known = PETSC_FALSE;
+          if (c == 0) {
+            k1 = c1[j * N0 + i];
+            k2 = c2[j * N0 + i];
           } else {
-            for (PetscInt c = 0; c < 5; c++) {
-              PetscBool known = PETSC_FALSE;
-              for (PetscInt e = 0; e < s->nc && !known; e++) known = (PetscBool)(s->cand1[e] == k1s[c] && s->cand2[e] == k2s[c]);
-              if (!known) PetscCall(AddCandidate(s, phi, k1s[c], k2s[c]));
-            }
+            k1 = r1[(cj % N1) * N0 + (ci % N0)] + (ci == N0 ? N0 : 0); /* the corner across the period, seen from this cell */
+            k2 = r2[(cj % N1) * N0 + (ci % N0)] + (cj == N1 ? N1 : 0);
           }
+          for (PetscInt e = 0; e < s->nc && !known; e++) known = (PetscBool)(s->cand1[e] == k1 && s->cand2[e] == k2);
+          if (!known) PetscCall(AddCandidate(s, phi, k1, k2));
         }
+        CellRows(s, a0, a1, i, j, s->nc);
         PetscCall(CellPieces(s, phi, a0, a1, i, j, &np));
         for (PetscInt q = 0; q < np; q++) {
           const W2Piece  *pc  = &s->piece[q];

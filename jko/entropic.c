@@ -1,4 +1,5 @@
-/// @file Entropic JKO (Peyre 2015): Sinkhorn-like scaling iterations in the log domain with a separable periodic Gibbs kernel and an epsilon ladder.
+/// @file Entropic JKO (Peyre 2015): Sinkhorn-like scaling iterations in the log domain, the periodic Gibbs kernel applied per axis by FFTW (log-domain fallback where the FFT is not accurate), and an epsilon ladder.
+#include <float.h>
 #include "jko/jkoimpl.h"
 
 /* The entropic JKO step (Peyre 2015, Sec. 3), masses m = mu dV and r = rho dV on the grid, plan pi_ij:
@@ -10,49 +11,144 @@
    f'(r_j/(q_j dV)) = -v_j/(2 tau) with r_j = exp(v_j/eps + kappa_j), kappa_j = LSE_i (u_i - c_ij)/eps,
    solved by safeguarded Newton in l = log r_j. After the u-update pi 1 = m exactly, so the primal minus the
    dual is the Fenchel-Young sum F(rho) + E*(w) - <w, rho> >= 0 with w = -v/(2 tau): the duality gap.
-   The Gibbs kernel exp(-c/eps) is a periodic convolution and separates, exp(-c1/eps) exp(-c2/eps), so each
-   LSE is one dense log-domain convolution per axis (O(N^(d+1)) per application): stable for any eps,
-   where the plain-domain kernel underflows for eps < L^2/2800. The epsilon ladder solves eps_0 > ... > eps
-   (factor -jko_epsilon_factor), each stage warm-starting the next to a loose tolerance, the last to -jko_rtol.
+   The epsilon ladder solves eps_0 > ... > eps (factor -jko_epsilon_factor), each stage warm-starting the
+   next to a loose tolerance, the last to -jko_rtol.
    W2 distances: the second marginal constraint r = nu replaces F (v_j = eps (log n_j - kappa_j)); reported:
-   the plan's transport cost <c, pi>, which converges to W2^2 as eps -> 0. */
+   the plan's transport cost <c, pi>, which converges to W2^2 as eps -> 0.
+
+   The Gibbs kernel. exp(-c/eps) is a periodic convolution that separates into one factor per axis, so each
+   LSE is one pass per axis over the lines of the grid (docs/theory.md section 4):
+     out_i = M + log y_i,  y = K * a,  a_j = exp(in_j - M),  M = max of the line (a <= 1, max a = 1),
+   y by FFTW (r2c, product with the kernel's transform computed once per eps, c2r). The potentials stay in
+   the log domain and are absorbed afresh into the scalings a of every line at every application (M is
+   that line's running max), so nothing overflows and a's dynamic range is that of one line.
+   Criterion. The FFT's error is normwise (Higham, Accuracy and Stability, Thm 24.2: relative 2-norm error
+   log2(N) eta, eta = mu + gamma_4 (sqrt 2 + mu) ~ 7u for twiddles accurate to mu ~ u): forward transform
+   of a, product with the computed transform k^ of the kernel (itself off by log2(N) eta |k^|_2), inverse:
+     |y^_i - y_i| <= |y^ - y|_2 <= E = |a|_2 [(2 log2(N) eta + 3u) |k^|_inf + log2(N) eta |k^|_2],
+   |k^|_inf = sum K (K > 0), |k^|_2 = sqrt(N sum K^2). Kernel values or scalings that underflow (exp(-c/eps)
+   below DBL_MIN) drop at most N DBL_MIN sum K, added to E (|a|_2 >= 1). This is an absolute error: a point
+   whose y_i is small against the kernel sum (a potential far below the line's max, or a kernel tail) loses
+   its digits. -jko_entropic_kernel auto keeps the FFT value where y^_i >= E / delta, i.e. where its relative
+   error is at most delta (delta = rtol/10 of the stage, and marginal_tol/10 for W2: below what the stage
+   asks), and computes the other points exactly by the log-domain sum along the line (O(N) each); fft takes
+   every FFT value (an error if one is not positive); log sums every point in the log domain (O(N) each).
+   In 2-D the two passes compose: relative error <= 2 delta per application. */
+
+typedef enum {
+  KERNEL_AUTO,
+  KERNEL_FFT,
+  KERNEL_LOG
+} KernelMode;
+static const char *const KernelNames[] = {"auto", "fft", "log"};
+
+enum {
+  GIBBS, /* -c/eps */
+  COST,  /* -c/eps + log c */
+  DISP,  /* -c/eps + log(delta + L/2) */
+  NKIND
+};
+
+/* one axis of the torus: its lines in a field are base l * dist, points k * stride */
+typedef struct {
+  PetscInt      N, lines, stride, dist, sstride, sdist; /* sstride, sdist: the same for the half spectra */
+  PetscReal    *lk[NKIND];                              /* log kernels at wrapped index difference k */
+  fftw_complex *hk[NKIND];                              /* their DFTs (N/2 + 1) */
+  PetscReal     bound[NKIND];                           /* E per unit |a|_2 (criterion above) */
+  fftw_plan     r2c, c2r, kernel;                       /* all lines of a field at once; one kernel line */
+} Axis;
 
 typedef struct {
-  PetscReal  epsilon, epsilon_start, epsilon_factor;
-  PetscReal *u, *v, *kappa, *r, *w, *lm, *work, *work2;
-  PetscReal *lk[2], *lc[2], *ld[2]; /* log kernels at wrapped index difference k on axis a: -c/eps, -c/eps + log c, -c/eps + log(delta + L/2) */
-  PetscReal  kernel_eps;
+  PetscReal     epsilon, epsilon_start, epsilon_factor;
+  KernelMode    mode;
+  PetscReal    *u, *v, *kappa, *r, *w, *lm, *work, *work2;
+  Axis          axis[2];
+  double       *re, *kre; /* FFTW buffers: a field, a kernel line */
+  fftw_complex *spec, *kspec;
+  PetscReal    *lmax, *la2; /* per line: max of the input, |a|_2 */
+  PetscReal     kernel_eps, delta;
+  PetscInt64    nfft, nlog;  /* line points by FFT and by the log-domain sum, this stage */
+  PetscReal     worst;       /* largest relative error bound E / y^ of an FFT value kept */
 } Entropic;
 
-/* out_i = LSE over j of in_j + k0[(i0 - j0) mod N0] + k1[(i1 - j1) mod N1]: axis 0 on every row, then axis 1 */
-static void LogConv(const W2Torus *t, const PetscReal in[], PetscReal out[], const PetscReal k0[], const PetscReal k1[], PetscReal work[])
+/* LSE_j in[j stride] + lk[(i - j) mod N] along one line, stable for any range (j <= i: k = i - j; j > i: k = i - j + N) */
+static PetscReal LineLSE(PetscInt N, PetscInt stride, const PetscReal in[], const PetscReal lk[], PetscInt i)
 {
-  const PetscInt N0 = t->N[0], N1 = t->N[1];
-  PetscReal     *row = t->dim == 1 ? out : work;
+  const PetscReal *wrap = lk + N; /* wrap[i - j] = lk[i - j + N] for j > i */
+  PetscReal        m = PETSC_NINFINITY, s = 0;
+  for (PetscInt j = 0; j <= i; j++) m = PetscMax(m, in[j * stride] + lk[i - j]);
+  for (PetscInt j = i + 1; j < N; j++) m = PetscMax(m, in[j * stride] + wrap[i - j]);
+  if (m == PETSC_NINFINITY) return m;
+  for (PetscInt j = 0; j <= i; j++) s += PetscExpReal(in[j * stride] + lk[i - j] - m);
+  for (PetscInt j = i + 1; j < N; j++) s += PetscExpReal(in[j * stride] + wrap[i - j] - m);
+  return m + PetscLogReal(s);
+}
 
-  for (PetscInt r = 0; r < N1; r++)
-    for (PetscInt i = 0; i < N0; i++) {
-      PetscReal m = PETSC_NINFINITY, s = 0;
-      for (PetscInt j = 0; j < N0; j++) m = PetscMax(m, in[r * N0 + j] + k0[(i - j + N0) % N0]);
-      if (m == PETSC_NINFINITY) {
-        row[r * N0 + i] = PETSC_NINFINITY;
-        continue;
-      }
-      for (PetscInt j = 0; j < N0; j++) s += PetscExpReal(in[r * N0 + j] + k0[(i - j + N0) % N0] - m);
-      row[r * N0 + i] = m + PetscLogReal(s);
+/* out = LSE of in + lk[kind] along every line of the axis (out may not alias in) */
+static PetscErrorCode AxisApply(Entropic *e, const Axis *ax, PetscInt kind, const PetscReal in[], PetscReal out[])
+{
+  const PetscInt   N = ax->N, half = N / 2 + 1;
+  const PetscReal *lk = ax->lk[kind];
+
+  PetscFunctionBeginUser;
+  if (e->mode == KERNEL_LOG) {
+    for (PetscInt l = 0; l < ax->lines; l++)
+      for (PetscInt i = 0; i < N; i++) out[l * ax->dist + i * ax->stride] = LineLSE(N, ax->stride, in + l * ax->dist, lk, i);
+    e->nlog += ax->lines * N;
+    PetscFunctionReturn(0);
+  }
+  for (PetscInt l = 0; l < ax->lines; l++) {
+    const PetscReal *x = in + l * ax->dist;
+    PetscReal        m = PETSC_NINFINITY, a2 = 0;
+    for (PetscInt k = 0; k < N; k++) m = PetscMax(m, x[k * ax->stride]);
+    for (PetscInt k = 0; k < N; k++) {
+      const PetscReal a = m == PETSC_NINFINITY ? 0.0 : PetscExpReal(x[k * ax->stride] - m);
+      e->re[l * ax->dist + k * ax->stride] = a;
+      a2 += a * a;
     }
-  if (t->dim == 1) return;
-  for (PetscInt i = 0; i < N0; i++)
-    for (PetscInt r = 0; r < N1; r++) {
-      PetscReal m = PETSC_NINFINITY, s = 0;
-      for (PetscInt j = 0; j < N1; j++) m = PetscMax(m, work[j * N0 + i] + k1[(r - j + N1) % N1]);
-      if (m == PETSC_NINFINITY) {
-        out[r * N0 + i] = PETSC_NINFINITY;
-        continue;
-      }
-      for (PetscInt j = 0; j < N1; j++) s += PetscExpReal(work[j * N0 + i] + k1[(r - j + N1) % N1] - m);
-      out[r * N0 + i] = m + PetscLogReal(s);
+    e->lmax[l] = m;
+    e->la2[l]  = PetscSqrtReal(a2);
+  }
+  fftw_execute(ax->r2c);
+  for (PetscInt l = 0; l < ax->lines; l++)
+    for (PetscInt k = 0; k < half; k++) {
+      fftw_complex   *s  = &e->spec[l * ax->sdist + k * ax->sstride];
+      const PetscReal re = (*s)[0] * ax->hk[kind][k][0] - (*s)[1] * ax->hk[kind][k][1];
+      const PetscReal im = (*s)[0] * ax->hk[kind][k][1] + (*s)[1] * ax->hk[kind][k][0];
+      (*s)[0]            = re;
+      (*s)[1]            = im;
     }
+  fftw_execute(ax->c2r);
+  for (PetscInt l = 0; l < ax->lines; l++) {
+    const PetscReal m = e->lmax[l], E = e->la2[l] * ax->bound[kind];
+    for (PetscInt i = 0; i < N; i++) {
+      const PetscInt  p = l * ax->dist + i * ax->stride;
+      const PetscReal y = e->re[p] / N; /* FFTW's inverse is unnormalised */
+      if (m == PETSC_NINFINITY) out[p] = PETSC_NINFINITY;
+      else if (e->mode == KERNEL_FFT || y * e->delta >= E) {
+        PetscCheck(y > 0, PETSC_COMM_SELF, PETSC_ERR_NOT_CONVERGED, "-jko_entropic_kernel fft: the FFT convolution lost every digit (value %g <= 0, error bound %g) at eps %g; use -jko_entropic_kernel auto or log", (double)y, (double)E, (double)e->kernel_eps);
+        out[p]   = m + PetscLogReal(y);
+        e->worst = PetscMax(e->worst, E / y);
+        e->nfft++;
+      } else {
+        out[p] = LineLSE(N, ax->stride, in + l * ax->dist, lk, i);
+        e->nlog++;
+      }
+    }
+  }
+  PetscFunctionReturn(0);
+}
+
+/* out_i = LSE_j in_j + lk0[(i0 - j0) mod N0] + lk1[(i1 - j1) mod N1]: axis 0, then axis 1 (out may not alias in) */
+static PetscErrorCode Gibbs(Entropic *e, PetscInt dim, PetscInt kind0, PetscInt kind1, const PetscReal in[], PetscReal out[])
+{
+  PetscFunctionBeginUser;
+  if (dim == 1) PetscCall(AxisApply(e, &e->axis[0], kind0, in, out));
+  else {
+    PetscCall(AxisApply(e, &e->axis[0], kind0, in, e->work));
+    PetscCall(AxisApply(e, &e->axis[1], kind1, e->work, out));
+  }
+  PetscFunctionReturn(0);
 }
 
 /* log sum exp of a[] + b[] (b may be NULL), stable */
@@ -65,38 +161,64 @@ static PetscReal LogSumExp(PetscInt n, const PetscReal a[], const PetscReal b[])
   return m + PetscLogReal(s);
 }
 
+/* the log kernels of one eps and, for the FFT, their transforms and the error bound E / |a|_2 */
 static void Kernels(W2JKO jko, Entropic *e, PetscReal eps)
 {
-  const W2Torus *t = &jko->torus;
+  const W2Torus  *t   = &jko->torus;
+  const PetscReal u   = PETSC_MACHINE_EPSILON / 2, eta = 7 * u;
+
   if (e->kernel_eps == eps) return;
-  for (PetscInt a = 0; a < t->dim; a++)
-    for (PetscInt k = 0; k < t->N[a]; k++) {
-      const PetscInt  m = PetscMin(k, t->N[a] - k);
-      const PetscReal d = m * t->h[a], sd = (k <= t->N[a] / 2 ? -1.0 : 1.0) * d; /* x_in - y_out when (out - in) mod N = k */
-      e->lk[a][k]       = -d * d / eps;
-      e->lc[a][k]       = d > 0 ? -d * d / eps + 2.0 * PetscLogReal(d) : PETSC_NINFINITY;
+  for (PetscInt a = 0; a < t->dim; a++) {
+    Axis           *ax = &e->axis[a];
+    const PetscInt  N  = ax->N;
+    const PetscReal lg = PetscMax(1.0, PetscCeilReal(PetscLog2Real((PetscReal)N)));
+    for (PetscInt k = 0; k < N; k++) {
+      const PetscInt  m = PetscMin(k, N - k);
+      const PetscReal d = m * t->h[a], sd = (k <= N / 2 ? -1.0 : 1.0) * d; /* x_in - y_out when (out - in) mod N = k */
+      ax->lk[GIBBS][k]  = -d * d / eps;
+      ax->lk[COST][k]   = d > 0 ? -d * d / eps + 2.0 * PetscLogReal(d) : PETSC_NINFINITY;
       /* the displacement, shifted by L/2 to be >= 0 so that it has a logarithm */
-      e->ld[a][k] = -d * d / eps + PetscLogReal(PetscMax(sd + 0.5 * t->L[a], 0.0));
+      ax->lk[DISP][k] = -d * d / eps + PetscLogReal(PetscMax(sd + 0.5 * t->L[a], 0.0));
     }
-  if (t->dim == 1) e->lk[1][0] = e->lc[1][0] = e->ld[1][0] = 0;
+    for (PetscInt kind = 0; kind < NKIND; kind++) {
+      PetscReal sum = 0, sq = 0;
+      for (PetscInt k = 0; k < N; k++) {
+        e->kre[k] = PetscExpReal(ax->lk[kind][k]);
+        sum += e->kre[k];
+        sq += e->kre[k] * e->kre[k];
+      }
+      fftw_execute(ax->kernel);
+      for (PetscInt k = 0; k < N / 2 + 1; k++) {
+        ax->hk[kind][k][0] = e->kspec[k][0];
+        ax->hk[kind][k][1] = e->kspec[k][1];
+      }
+      ax->bound[kind] = (2 * lg * eta + 3 * u) * sum + lg * eta * PetscSqrtReal(N * sq) + N * DBL_MIN * sum;
+    }
+  }
   e->kernel_eps = eps;
 }
 
 /* r = pi^T 1 after a u-update: kappa_j = LSE_i (u_i - c_ij)/eps, r_j = exp(v_j/eps + kappa_j) */
-static void Marginal(W2JKO jko, Entropic *e, PetscReal eps)
+static PetscErrorCode Marginal(W2JKO jko, Entropic *e, PetscReal eps)
 {
   const W2Torus *t = &jko->torus;
+
+  PetscFunctionBeginUser;
   for (PetscInt p = 0; p < t->n; p++) e->work2[p] = e->u[p] / eps;
-  LogConv(t, e->work2, e->kappa, e->lk[0], e->lk[1], e->work);
+  PetscCall(Gibbs(e, t->dim, GIBBS, GIBBS, e->work2, e->kappa));
   for (PetscInt p = 0; p < t->n; p++) e->r[p] = PetscExpReal(e->v[p] / eps + e->kappa[p]);
+  PetscFunctionReturn(0);
 }
 
-static void UpdateU(W2JKO jko, Entropic *e, PetscReal eps)
+static PetscErrorCode UpdateU(W2JKO jko, Entropic *e, PetscReal eps)
 {
   const W2Torus *t = &jko->torus;
+
+  PetscFunctionBeginUser;
   for (PetscInt p = 0; p < t->n; p++) e->work2[p] = e->v[p] / eps;
-  LogConv(t, e->work2, e->u, e->lk[0], e->lk[1], e->work);
+  PetscCall(Gibbs(e, t->dim, GIBBS, GIBBS, e->work2, e->u));
   for (PetscInt p = 0; p < t->n; p++) e->u[p] = eps * (e->lm[p] - e->u[p]);
+  PetscFunctionReturn(0);
 }
 
 /* f'(e^l/(q dV)) + beta (l - kappa) = 0 for l: increasing in l, safeguarded Newton */
@@ -147,29 +269,40 @@ static PetscErrorCode UpdateV(W2JKO jko, Entropic *e, PetscReal eps, const Petsc
   PetscFunctionReturn(0);
 }
 
-/* <c, pi> = sum_a sum_ij pi_ij c_a(i_a, j_a), each term a separable log convolution with log c_a on axis a */
-static PetscReal TransportCost(W2JKO jko, Entropic *e, PetscReal eps)
+/* <c, pi> = sum_a sum_ij pi_ij c_a(i_a, j_a), each term a separable convolution with c_a K on axis a */
+static PetscErrorCode TransportCost(W2JKO jko, Entropic *e, PetscReal eps, PetscReal *total)
 {
   const W2Torus *t = &jko->torus;
-  PetscReal      total = 0;
+
+  PetscFunctionBeginUser;
+  *total = 0;
   for (PetscInt p = 0; p < t->n; p++) e->work2[p] = e->v[p] / eps;
   for (PetscInt a = 0; a < t->dim; a++) {
-    LogConv(t, e->work2, e->w, a == 0 ? e->lc[0] : e->lk[0], a == 1 ? e->lc[1] : e->lk[1], e->work);
+    PetscCall(Gibbs(e, t->dim, a == 0 ? COST : GIBBS, a == 1 ? COST : GIBBS, e->work2, e->w));
     for (PetscInt p = 0; p < t->n; p++) e->w[p] += e->u[p] / eps;
-    total += PetscExpReal(LogSumExp(t->n, e->w, NULL));
+    *total += PetscExpReal(LogSumExp(t->n, e->w, NULL));
   }
-  return total;
+  PetscFunctionReturn(0);
 }
 
 /* S(y_j) - y_j = sum_i pi_ij (x_i - y_j) / r_j, by the shifted displacement weights */
-static void Barycentres(W2JKO jko, Entropic *e, PetscReal eps, PetscReal disp[])
+static PetscErrorCode Barycentres(W2JKO jko, Entropic *e, PetscReal eps, PetscReal disp[])
 {
   const W2Torus *t = &jko->torus;
+
+  PetscFunctionBeginUser;
   for (PetscInt p = 0; p < t->n; p++) e->work2[p] = e->u[p] / eps;
   for (PetscInt a = 0; a < t->dim; a++) {
-    LogConv(t, e->work2, e->w, a == 0 ? e->ld[0] : e->lk[0], a == 1 ? e->ld[1] : e->lk[1], e->work);
+    PetscCall(Gibbs(e, t->dim, a == 0 ? DISP : GIBBS, a == 1 ? DISP : GIBBS, e->work2, e->w));
     for (PetscInt p = 0; p < t->n; p++) disp[t->dim * p + a] = e->r[p] > 0 ? PetscExpReal(e->v[p] / eps + e->w[p]) / e->r[p] - 0.5 * t->L[a] : 0.0;
   }
+  PetscFunctionReturn(0);
+}
+
+/* the accuracy asked of a kept FFT value: a tenth of what the stage asks of the gap (and, W2, of the marginal) */
+static void SetDelta(W2JKO jko, Entropic *e, PetscReal rtol, const PetscReal nu[])
+{
+  e->delta = 0.1 * (nu ? PetscMin(rtol, jko->marginal_tol) : rtol);
 }
 
 /* iterate at one eps until the gap criterion holds with tolerance rtol; returns iterations used */
@@ -180,9 +313,12 @@ static PetscErrorCode Stage(W2JKO jko, Entropic *e, PetscReal eps, PetscReal rto
 
   PetscFunctionBeginUser;
   Kernels(jko, e, eps);
+  SetDelta(jko, e, rtol, nu);
+  e->nfft = e->nlog = 0;
+  e->worst          = 0;
   for (*used = 0;; (*used)++) {
-    UpdateU(jko, e, eps);
-    Marginal(jko, e, eps);
+    PetscCall(UpdateU(jko, e, eps));
+    PetscCall(Marginal(jko, e, eps));
     for (PetscInt p = 0; p < t->n; p++) e->work2[p] = e->r[p] / t->dV; /* rho */
     if (nu) {
       PetscReal tv = 0, lag = 0;
@@ -192,7 +328,7 @@ static PetscErrorCode Stage(W2JKO jko, Entropic *e, PetscReal eps, PetscReal rto
       }
       info->marginal = 0.5 * tv * t->dV;
       info->gap      = PetscAbsReal(lag);
-      if (cost < 0 || info->marginal <= jko->marginal_tol) cost = TransportCost(jko, e, eps);
+      if (cost < 0 || info->marginal <= jko->marginal_tol) PetscCall(TransportCost(jko, e, eps, &cost));
       info->rel_gap   = info->gap / PetscMax(cost, PETSC_SMALL * PETSC_SMALL);
       info->converged = (PetscBool)(info->marginal <= jko->marginal_tol && (info->rel_gap <= rtol || info->gap <= jko->atol));
     } else {
@@ -201,7 +337,7 @@ static PetscErrorCode Stage(W2JKO jko, Entropic *e, PetscReal eps, PetscReal rto
       info->gap = W2JKOFenchelGap(jko->div, t, jko->q, e->work2, e->w);
       e1        = W2JKOEnergy(jko->div, t, jko->q, e->work2);
       /* the transport cost sets the scale; refresh it whenever the gap might pass */
-      if (cost < 0 || info->gap <= rtol * (cost / (2.0 * jko->tau) + PetscAbsReal(energy_mu - e1))) cost = TransportCost(jko, e, eps);
+      if (cost < 0 || info->gap <= rtol * (cost / (2.0 * jko->tau) + PetscAbsReal(energy_mu - e1))) PetscCall(TransportCost(jko, e, eps, &cost));
       info->rel_gap   = info->gap / PetscMax(cost / (2.0 * jko->tau) + PetscAbsReal(energy_mu - e1), PETSC_SMALL * PETSC_SMALL);
       info->converged = (PetscBool)(info->rel_gap <= rtol || info->gap <= jko->atol);
     }
@@ -210,6 +346,9 @@ static PetscErrorCode Stage(W2JKO jko, Entropic *e, PetscReal eps, PetscReal rto
     PetscCall(UpdateV(jko, e, eps, nu));
   }
   info->w2sq = cost;
+  if (jko->monitor)
+    PetscCall(PetscPrintf(jko->comm, "  entropic eps %.3e: -jko_entropic_kernel %s: %" PetscInt64_FMT " line points by FFT (largest relative error bound %.1e, delta %.1e), %" PetscInt64_FMT " by the log-domain sum\n", (double)eps, KernelNames[e->mode], e->nfft, (double)e->worst,
+                          (double)e->delta, e->nlog));
   PetscFunctionReturn(0);
 }
 
@@ -255,7 +394,7 @@ static PetscErrorCode StepEntropic(W2JKO jko, const PetscReal mu[], PetscReal rh
     info->primal       = e1 + info->w2sq / (2.0 * jko->tau);
     info->dual         = info->primal - info->gap; /* of the entropic problem, up to its entropy term */
   }
-  Barycentres(jko, e, info->epsilon, disp);
+  PetscCall(Barycentres(jko, e, info->epsilon, disp));
   PetscFunctionReturn(0);
 }
 
@@ -277,16 +416,45 @@ static PetscErrorCode DistanceEntropic(W2JKO jko, const PetscReal mu[], const Pe
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode SetFromOptionsEntropic(PetscOptionItems *PetscOptionsObject, W2JKO jko)
+PetscErrorCode W2JKOEntropicGibbs(W2JKO jko, PetscReal eps, PetscReal delta, const PetscReal in[], PetscReal out[], PetscInt64 *nlog, PetscReal *worst)
 {
   Entropic *e = (Entropic *)jko->data;
 
   PetscFunctionBeginUser;
+  PetscCheck(!strcmp(jko->type, "entropic"), jko->comm, PETSC_ERR_ARG_WRONGSTATE, "W2JKOEntropicGibbs needs -jko_type entropic, not %s", jko->type);
+  PetscCheck(eps > 0 && delta > 0, jko->comm, PETSC_ERR_ARG_OUTOFRANGE, "W2JKOEntropicGibbs: eps %g and delta %g must be positive", (double)eps, (double)delta);
+  Kernels(jko, e, eps);
+  e->delta = delta;
+  e->nfft = e->nlog = 0;
+  e->worst          = 0;
+  PetscCall(Gibbs(e, jko->torus.dim, GIBBS, GIBBS, in, out));
+  if (nlog) *nlog = e->nlog;
+  if (worst) *worst = e->worst;
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode SetFromOptionsEntropic(PetscOptionItems *PetscOptionsObject, W2JKO jko)
+{
+  Entropic *e = (Entropic *)jko->data;
+  char      kernel[16];
+  PetscBool found = PETSC_FALSE;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscStrncpy(kernel, KernelNames[e->mode], sizeof(kernel)));
   PetscOptionsHeadBegin(PetscOptionsObject, "Entropic JKO (-jko_type entropic)");
   PetscCall(PetscOptionsReal("-epsilon", "Entropic regularisation eps of the plan (length^2 units; the plan's blur is about sqrt(eps))", NULL, e->epsilon, &e->epsilon, NULL));
   PetscCall(PetscOptionsReal("-epsilon_start", "First eps of the ladder (<= -jko_epsilon: no ladder)", NULL, e->epsilon_start, &e->epsilon_start, NULL));
   PetscCall(PetscOptionsReal("-epsilon_factor", "Ratio of successive eps in the ladder", NULL, e->epsilon_factor, &e->epsilon_factor, NULL));
+  PetscCall(PetscOptionsString("-entropic_kernel",
+                               "Gibbs kernel: auto (FFTW per axis, each value whose error bound exceeds rtol/10 of its size recomputed by the log-domain sum), fft (FFTW only), log (log-domain sums only, O(N) per point and axis)", NULL,
+                               kernel, kernel, sizeof(kernel), NULL));
   PetscOptionsHeadEnd();
+  for (PetscInt k = 0; k < 3; k++)
+    if (!strcmp(kernel, KernelNames[k])) {
+      e->mode = (KernelMode)k;
+      found   = PETSC_TRUE;
+    }
+  PetscCheck(found, jko->comm, PETSC_ERR_USER_INPUT, "-jko_entropic_kernel %s is not known (known: auto, fft, log)", kernel);
   PetscCheck(e->epsilon > 0 && PetscIsNormalReal(e->epsilon), jko->comm, PETSC_ERR_USER_INPUT, "-jko_epsilon must be positive and finite, got %g", (double)e->epsilon);
   PetscCheck(e->epsilon_start > 0 && PetscIsNormalReal(e->epsilon_start), jko->comm, PETSC_ERR_USER_INPUT, "-jko_epsilon_start must be positive and finite, got %g", (double)e->epsilon_start);
   PetscCheck(e->epsilon_factor > 0 && e->epsilon_factor < 1, jko->comm, PETSC_ERR_USER_INPUT, "-jko_epsilon_factor must be in (0, 1), got %g", (double)e->epsilon_factor);
@@ -300,17 +468,58 @@ static PetscErrorCode DestroyEntropic(W2JKO jko)
   PetscFunctionBeginUser;
   PetscCall(PetscFree4(e->u, e->v, e->kappa, e->r));
   PetscCall(PetscFree4(e->w, e->lm, e->work, e->work2));
-  for (PetscInt a = 0; a < 2; a++) PetscCall(PetscFree3(e->lk[a], e->lc[a], e->ld[a]));
+  PetscCall(PetscFree2(e->lmax, e->la2));
+  for (PetscInt a = 0; a < jko->torus.dim; a++) {
+    Axis *ax = &e->axis[a];
+    fftw_destroy_plan(ax->r2c);
+    fftw_destroy_plan(ax->c2r);
+    fftw_destroy_plan(ax->kernel);
+    PetscCall(PetscFree3(ax->lk[GIBBS], ax->lk[COST], ax->lk[DISP]));
+    for (PetscInt kind = 0; kind < NKIND; kind++) fftw_free(ax->hk[kind]);
+  }
+  fftw_free(e->re);
+  fftw_free(e->kre);
+  fftw_free(e->spec);
+  fftw_free(e->kspec);
   PetscCall(PetscFree(jko->data));
+  PetscFunctionReturn(0);
+}
+
+/* axis a: geometry of its lines in a field and in the half spectra, its buffers and FFTW plans
+   (FFTW_ESTIMATE: the same plan on every rank, so redundant parallel solves stay bitwise identical) */
+static PetscErrorCode AxisCreate(const W2Torus *t, PetscInt a, Entropic *e)
+{
+  Axis          *ax = &e->axis[a];
+  const PetscInt N0 = t->N[0];
+  int            N;
+
+  PetscFunctionBeginUser;
+  ax->N       = t->N[a];
+  ax->lines   = t->n / t->N[a];
+  ax->stride  = a == 0 ? 1 : N0;
+  ax->dist    = a == 0 ? N0 : 1;
+  ax->sstride = a == 0 ? 1 : N0;
+  ax->sdist   = a == 0 ? N0 / 2 + 1 : 1;
+  N           = (int)ax->N;
+  PetscCall(PetscMalloc3(ax->N, &ax->lk[GIBBS], ax->N, &ax->lk[COST], ax->N, &ax->lk[DISP]));
+  for (PetscInt kind = 0; kind < NKIND; kind++) {
+    ax->hk[kind] = fftw_alloc_complex((size_t)(ax->N / 2 + 1));
+    PetscCheck(ax->hk[kind], PETSC_COMM_SELF, PETSC_ERR_MEM, "FFTW could not allocate the Gibbs kernel's transform (%" PetscInt_FMT " values)", ax->N);
+  }
+  ax->r2c    = fftw_plan_many_dft_r2c(1, &N, (int)ax->lines, e->re, NULL, (int)ax->stride, (int)ax->dist, e->spec, NULL, (int)ax->sstride, (int)ax->sdist, FFTW_ESTIMATE);
+  ax->c2r    = fftw_plan_many_dft_c2r(1, &N, (int)ax->lines, e->spec, NULL, (int)ax->sstride, (int)ax->sdist, e->re, NULL, (int)ax->stride, (int)ax->dist, FFTW_ESTIMATE);
+  ax->kernel = fftw_plan_dft_r2c_1d(N, e->kre, e->kspec, FFTW_ESTIMATE);
+  PetscCheck(ax->r2c && ax->c2r && ax->kernel, PETSC_COMM_SELF, PETSC_ERR_LIB, "FFTW could not plan the Gibbs kernel's transforms along axis %" PetscInt_FMT " (%" PetscInt_FMT " lines of %" PetscInt_FMT ")", a, ax->lines, ax->N);
   PetscFunctionReturn(0);
 }
 
 PetscErrorCode W2JKOCreate_Entropic(W2JKO jko)
 {
-  Entropic      *e;
-  const W2Torus *t = &jko->torus;
-  const PetscInt n = t->n;
-  const PetscReal h = PetscMax(t->h[0], t->dim == 2 ? t->h[1] : 0.0);
+  Entropic       *e;
+  const W2Torus  *t = &jko->torus;
+  const PetscInt  n = t->n, Nmax = PetscMax(t->N[0], t->dim == 2 ? t->N[1] : 1);
+  const PetscInt  nspec = t->dim == 1 ? t->N[0] / 2 + 1 : PetscMax(t->N[1] * (t->N[0] / 2 + 1), t->N[0] * (t->N[1] / 2 + 1));
+  const PetscReal h     = PetscMax(t->h[0], t->dim == 2 ? t->h[1] : 0.0);
 
   PetscFunctionBeginUser;
   PetscCall(PetscNew(&e));
@@ -318,12 +527,17 @@ PetscErrorCode W2JKOCreate_Entropic(W2JKO jko)
   e->epsilon_start  = 16.0 * e->epsilon;
   e->epsilon_factor = 0.5;
   e->kernel_eps     = -1;
+  e->mode           = KERNEL_AUTO;
+  e->delta          = 0.1 * jko->rtol;
   PetscCall(PetscMalloc4(n, &e->u, n, &e->v, n, &e->kappa, n, &e->r));
   PetscCall(PetscMalloc4(n, &e->w, n, &e->lm, n, &e->work, n, &e->work2));
-  for (PetscInt a = 0; a < 2; a++) {
-    const PetscInt m = PetscMax(t->N[a], 1);
-    PetscCall(PetscMalloc3(m, &e->lk[a], m, &e->lc[a], m, &e->ld[a]));
-  }
+  PetscCall(PetscMalloc2(n, &e->lmax, n, &e->la2));
+  e->re    = fftw_alloc_real((size_t)n);
+  e->kre   = fftw_alloc_real((size_t)Nmax);
+  e->spec  = fftw_alloc_complex((size_t)nspec);
+  e->kspec = fftw_alloc_complex((size_t)(Nmax / 2 + 1));
+  PetscCheck(e->re && e->kre && e->spec && e->kspec, PETSC_COMM_SELF, PETSC_ERR_MEM, "FFTW could not allocate the Gibbs kernel's buffers (%" PetscInt_FMT " values)", n);
+  for (PetscInt a = 0; a < t->dim; a++) PetscCall(AxisCreate(t, a, e));
   jko->data           = e;
   jko->setfromoptions = SetFromOptionsEntropic;
   jko->step           = StepEntropic;

@@ -23,7 +23,7 @@ typedef struct {
 typedef struct {
   W2Torus    t;
   PetscInt  *hull;  /* lower-envelope scratch, one line */
-  PetscReal *z, *line;
+  PetscReal *z, *line; /* line: one column and its two results, contiguous */
   PetscReal *stage; /* row transforms before the column pass */
 } W2CTransform;
 
@@ -34,8 +34,9 @@ PetscErrorCode W2CTResultDestroy(W2CTResult *r);
 /* negate false: value = Q[f]; negate true: value = -Q[-f] (the c-bar transform max_y f_I(y) - c). */
 PetscErrorCode W2CTransformApply(W2CTransform *ct, PetscReal tau, PetscBool negate, const PetscReal f[], W2CTResult *r);
 /* out = the push-forward of the density m along the minimisers of r (out is overwritten);
-   cost = sum_x m(x) dV * (transport cost |displacement|^2 of its parcels). */
-PetscErrorCode W2CTransformPush(const W2CTransform *ct, const W2CTResult *r, const PetscReal m[], PetscReal out[], PetscReal *cost);
+   cost = sum_x m(x) dV * (transport cost |displacement|^2 of its parcels); disp (may be NULL; dim per
+   point) = the barycentric map back: the out-weighted mean of (source point - receiving node), 0 where out = 0. */
+PetscErrorCode W2CTransformPush(const W2CTransform *ct, const W2CTResult *r, const PetscReal m[], PetscReal out[], PetscReal *cost, PetscReal disp[]);
 
 /* ---- semi-discrete transform (ctransform.c): mu constant on each cell, the new density atomic at the sites.
    For node potentials phi: dual = sum_i mu_i int_{cell i} Q[phi](x) dx with Q[phi](x) = min_k phi_k +
@@ -54,7 +55,9 @@ typedef struct {
   PetscInt  *hull, *row_arg, *centre, *corner;
   PetscReal *z, *stage, *bary;
   PetscInt   rowcap, *rowhull, *rowm; /* 2-D: the lower envelope of every row of sites */
-  PetscReal *rowz, *rowmin, phimin;
+  PetscReal *rowz, *celllb, *colmin; /* per cell (row, column) a lower bound of the row envelope, per column the least */
+  PetscInt  *cellg;                   /* per cell the row envelope's piece at its left end */
+  PetscInt  *rows, nrows;             /* the rows that can win in the cell being clipped */
   PetscInt   ncap, nc; /* 2-D clipping workspace: candidates, polygons, pieces */
   PetscInt  *cand1, *cand2;
   PetscReal *cphi, *px, *py, *wx, *wy;
@@ -122,3 +125,5 @@ PetscErrorCode W2JKOMonitorLine(W2JKO jko, const char method[], PetscInt it, Pet
 
 PetscErrorCode W2JKOCreate_BFM(W2JKO);
 PetscErrorCode W2JKOCreate_Entropic(W2JKO);
+/* entropic.c, for tests and benchmarks: out_j = LSE_i in_i - c_ij/eps by the -jko_entropic_kernel in force (FFT values kept where their error bound <= delta); nlog: points summed in the log domain; worst: largest bound kept */
+PetscErrorCode W2JKOEntropicGibbs(W2JKO jko, PetscReal eps, PetscReal delta, const PetscReal in[], PetscReal out[], PetscInt64 *nlog, PetscReal *worst);

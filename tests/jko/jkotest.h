@@ -9,6 +9,17 @@
 
 typedef PetscReal (*W2TestDensity)(PetscReal x, PetscReal y, void *ctx);
 
+/* the unit torus with N cells per axis, 1-D or 2-D */
+static inline PetscErrorCode W2TestUnitGrid(PetscInt dim, PetscInt N, W2Grid **g)
+{
+  PetscInt  n[2] = {N, N};
+  PetscReal L[2] = {1.0, 1.0};
+
+  PetscFunctionBeginUser;
+  PetscCall(W2GridCreateWithSizes(PETSC_COMM_WORLD, dim, n, L, 1, g));
+  PetscFunctionReturn(0);
+}
+
 /* v = d(x, y) at the cell centres, normalised to unit mass (sum v dV = 1) */
 static inline PetscErrorCode W2TestFill(const W2Grid *g, W2TestDensity d, void *ctx, Vec v)
 {

@@ -47,6 +47,7 @@ static PetscErrorCode SetupCreate(PetscInt dim, PetscInt N, const char type[], P
   PetscCall(W2JKOCreate(s->g, s->div, s->q, &s->jko));
   PetscCall(W2JKOSetTau(s->jko, tau));
   PetscCall(W2JKOSetTolerances(s->jko, rtol, 1e-15, 2000));
+  PetscCall(W2JKOSetFromOptions(s->jko)); /* -jko_bfm_ctransform and -jko_monitor from the command line */
   PetscFunctionReturn(0);
 }
 

@@ -114,7 +114,7 @@ static PetscErrorCode LinearCase(PetscReal tau)
   }
   /* sampling 400 points per cell overestimates the minimum by at most (h/400)^2/(2 tau) + slope * h/400 */
   W2_CHECK(below >= -1e-14 && maxerr <= 2e-5, "1-D interpolated transform (backward step), tau %g: the exact minimum lies below every sample (min diff %.1e >= -1e-14) and within %.1e of the best of 400 samples per cell", (double)tau, (double)below, (double)maxerr);
-  PetscCall(W2CTransformPush(ct, &r, mu, out, &cost));
+  PetscCall(W2CTransformPush(ct, &r, mu, out, &cost, NULL));
   for (PetscInt i = 0; i < t.n; i++) {
     mass += mu[i];
     pmass += out[i];
