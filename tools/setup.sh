@@ -7,7 +7,10 @@ case $mode in example | test) ;; *) echo "usage: $0 example|test" >&2; exit 2 ;;
 cd "$(dirname "$0")/.."
 
 pkgs=(build-essential cmake pkg-config petsc-dev libfftw3-dev libfftw3-mpi-dev hdf5-tools libmatheval-dev liblapack-dev libblas-dev
-      python3-numpy python3-h5py python3-matplotlib)
+      libopenblas0-serial python3-numpy python3-h5py python3-matplotlib)
+# libopenblas0-serial: Debian's alternatives then resolve libblas.so.3/liblapack.so.3 (PETSc's, LAPACK's and gan/'s matrix
+# products) to single-threaded OpenBLAS instead of the reference BLAS: about 2x on the GAN steps (docs/benchmarks.md); serial,
+# so one MPI rank per core does not oversubscribe.
 [ "$mode" = test ] && pkgs+=(paraview python3-paraview) # pvpython, for the ParaView reader test
 missing=()
 for p in "${pkgs[@]}"; do
