@@ -3,6 +3,7 @@
 #include <float.h>
 #include "solver/flow.h"
 #include "tests/w2check.h"
+#include "tests/numerics/gridfill.h"
 
 typedef struct {
   const char *type;
@@ -28,27 +29,8 @@ static PetscReal Error(const W2Divergence *d, PetscReal t, PetscReal v, PetscRea
   return PetscAbsReal(v - ref) / (DBL_EPSILON * PetscMax(Scale(d, t, ref), DBL_MIN));
 }
 
-/* Smooth positive q and rho on the grid; rho gets a non-smooth bump so that rho/q covers (0.2, 5). */
-static PetscErrorCode Fill(const W2Grid *g, Vec rho, Vec q)
-{
-  W2Box        b;
-  PetscScalar *r, *s;
-
-  PetscFunctionBeginUser;
-  PetscCall(W2GridOwnedBox(g, &b));
-  PetscCall(VecGetArray(rho, &r));
-  PetscCall(VecGetArray(q, &s));
-  for (PetscInt j = b.ys; j < b.ys + b.ym; j++)
-    for (PetscInt i = b.xs; i < b.xs + b.xm; i++) {
-      const PetscReal x = W2GridX(g, i), y = W2GridY(g, j);
-      const PetscInt  k = (j - b.ys) * b.xm + (i - b.xs);
-      s[k] = 1.0 + 0.5 * PetscSinReal(2 * PETSC_PI * x) * PetscCosReal(2 * PETSC_PI * y);
-      r[k] = s[k] * PetscExpReal(1.6 * PetscCosReal(2 * PETSC_PI * (x + 2 * y)));
-    }
-  PetscCall(VecRestoreArray(q, &s));
-  PetscCall(VecRestoreArray(rho, &r));
-  PetscFunctionReturn(0);
-}
+/* rho = q exp(1.6 cos(2 pi (x + 2y))): smooth and positive, rho/q covering (0.2, 5) */
+static PetscReal Profile(PetscReal x, PetscReal y, PetscReal q) { return q * PetscExpReal(1.6 * PetscCosReal(2 * PETSC_PI * (x + 2 * y))); }
 
 /* Sets the owned global cell (i, j) of v to value on the rank that owns it. */
 static PetscErrorCode SetCell(const W2Grid *g, Vec v, PetscInt i, PetscInt j, PetscReal value)
@@ -143,7 +125,7 @@ int main(int argc, char **argv)
       PetscCall(VecDuplicate(rho, &q));
       PetscCall(VecDuplicate(rho, &phi));
       PetscCall(VecDuplicate(rho, &G));
-      PetscCall(Fill(g, rho, q));
+      PetscCall(W2TestFill(g, Profile, rho, q));
       PetscCall(W2FlowCreate(g, d, q, 2, &fl));
       PetscCall(W2FlowPotential(fl, rho, phi));
       PetscCall(VecGetLocalSize(rho, &m));
@@ -166,7 +148,7 @@ int main(int argc, char **argv)
       PetscCall(SetCell(g, rho, 32, 19, (PetscReal)NAN));
       PetscCall(W2FlowEvaluate(fl, rho, G, NULL, &valid));
       W2_CHECK(!valid, "%-10s a NaN density makes the RHS invalid", types[c]);
-      PetscCall(Fill(g, rho, q));
+      PetscCall(W2TestFill(g, Profile, rho, q));
       PetscCall(SetCell(g, rho, 0, 0, 0.0));
       PetscCall(W2FlowEvaluate(fl, rho, G, NULL, &valid));
       if (d->needs_positive) W2_CHECK(!valid, "%-10s rho = 0 is invalid (f'(0) is infinite)", types[c]);

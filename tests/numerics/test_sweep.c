@@ -4,6 +4,7 @@
 #include <float.h>
 #include "solver/flow.h"
 #include "tests/w2check.h"
+#include "tests/numerics/gridfill.h"
 
 /* The plain minmod limiter, as written in Carrillo-Chertock-Huang 2015. */
 static PetscReal MinModRef(PetscReal a, PetscReal b)
@@ -12,26 +13,11 @@ static PetscReal MinModRef(PetscReal a, PetscReal b)
   return a > 0 ? PetscMin(a, b) : PetscMax(a, b);
 }
 
-/* rho with vacuum (rho = 0), a plateau (all slopes 0) and smooth extrema (slopes changing sign); q smooth, positive */
-static PetscErrorCode Fill(const W2Grid *g, Vec rho, Vec q)
+/* rho with vacuum (rho = 0), a plateau (all slopes 0) and smooth extrema (slopes changing sign) */
+static PetscReal Profile(PetscReal x, PetscReal y, PetscReal q)
 {
-  W2Box        b;
-  PetscScalar *r, *s;
-
-  PetscFunctionBeginUser;
-  PetscCall(W2GridOwnedBox(g, &b));
-  PetscCall(VecGetArray(rho, &r));
-  PetscCall(VecGetArray(q, &s));
-  for (PetscInt j = b.ys; j < b.ys + b.ym; j++)
-    for (PetscInt i = b.xs; i < b.xs + b.xm; i++) {
-      const PetscReal x = W2GridX(g, i), y = g->dim > 1 ? W2GridY(g, j) : 0.0;
-      const PetscInt  k = (j - b.ys) * b.xm + (i - b.xs);
-      s[k] = 1.0 + 0.5 * PetscSinReal(2 * PETSC_PI * x) * PetscCosReal(2 * PETSC_PI * y);
-      r[k] = PetscMin(0.6, PetscMax(0.0, 0.3 + 0.5 * PetscSinReal(2 * PETSC_PI * x) * PetscCosReal(4 * PETSC_PI * y) + 0.1 * PetscCosReal(6 * PETSC_PI * x)));
-    }
-  PetscCall(VecRestoreArray(q, &s));
-  PetscCall(VecRestoreArray(rho, &r));
-  PetscFunctionReturn(0);
+  (void)q;
+  return PetscMin(0.6, PetscMax(0.0, 0.3 + 0.5 * PetscSinReal(2 * PETSC_PI * x) * PetscCosReal(4 * PETSC_PI * y) + 0.1 * PetscCosReal(6 * PETSC_PI * x)));
 }
 
 /* v in natural order on every rank (the caller restores and destroys *all) */
@@ -88,7 +74,7 @@ static PetscErrorCode Compare(PetscInt dim, const PetscInt N[], PetscInt order)
   PetscCall(VecDuplicate(rho, &q));
   PetscCall(VecDuplicate(rho, &phi));
   PetscCall(VecDuplicate(rho, &G));
-  PetscCall(Fill(g, rho, q));
+  PetscCall(W2TestFill(g, Profile, rho, q));
   PetscCall(W2FlowCreate(g, d, q, order, &fl));
   PetscCall(W2FlowEvaluate(fl, rho, G, &diag, &valid));
   PetscCall(W2FlowPotential(fl, rho, phi));
@@ -160,7 +146,7 @@ static PetscErrorCode CheckJacobian(PetscInt dim, const PetscInt N[])
   PetscCall(VecDuplicate(rho, &Gm));
   PetscCall(VecDuplicate(rho, &fd));
   PetscCall(VecDuplicate(rho, &y));
-  PetscCall(Fill(g, rho, q));
+  PetscCall(W2TestFill(g, Profile, rho, q));
   PetscCall(W2FlowCreate(g, d, q, 1, &fl));
   PetscCall(PetscRandomCreate(PETSC_COMM_WORLD, &rnd));
   PetscCall(PetscRandomSetSeed(rnd, 2718));
