@@ -20,6 +20,7 @@
 #include "bench_common.h"
 #include "jko/jkoimpl.h"
 #include "grid/profile.h"
+#include "io/options.h"
 
 #define MAX_SIZES 16
 #define MAX_REPEATS 1001
@@ -224,6 +225,7 @@ int main(int argc, char **argv)
   for (PetscInt s = 0; s < nsizes; s++) PetscCall(BenchSize(sizes[s], eps_h2, budget, sweeps, max_reps, nmodes, modes));
   if (modeset) /* PetscOptionsStringArray allocated the strings */
     for (PetscInt k = 0; k < nmodes; k++) PetscCall(PetscFree(modes[k]));
+  PetscCall(W2OptionsCheckUnused(PETSC_COMM_WORLD, PETSC_FALSE)); /* a misspelt option is an error, as in w2flow */
   PetscCall(PetscFinalize());
   return 0;
 }

@@ -5,6 +5,7 @@
 #include <fftw3-mpi.h>
 #include <petscsys.h>
 #include "bench_common.h"
+#include "io/options.h"
 
 static PetscErrorCode TimePair(PetscInt n, PetscInt reps, unsigned planner, double *median, double *fastest)
 {
@@ -57,6 +58,7 @@ int main(int argc, char **argv)
   PetscCall(PetscOptionsInt("-bench_reps", "timed repeats (the median is reported)", NULL, reps, &reps, NULL));
   PetscCall(PetscOptionsString("-bench_plan", "FFTW planner: estimate (what -flow_pc fft uses by default) or measure", NULL, plan, plan, sizeof plan, NULL));
   PetscOptionsEnd();
+  PetscCall(W2OptionsCheckUnused(PETSC_COMM_WORLD, PETSC_TRUE)); /* a misspelt option is an error, before any timing */
   if (!given) nsizes = 2; /* the defaults */
   for (PetscInt s = 0; s < nsizes; s++) PetscCheck(sizes[s] >= 2, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "-bench_sizes: each N must be >= 2, got %d", (int)sizes[s]);
   PetscCheck(reps > 0, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "-bench_reps must be > 0, got %d", (int)reps);

@@ -23,6 +23,7 @@
 #include "grid/grid.h"
 #include "divergences/divergence.h"
 #include "solver/flow.h"
+#include "io/options.h"
 
 #define MAX_SIZES 16
 #define MAX_CONFIGS 16
@@ -399,6 +400,7 @@ int main(int argc, char **argv)
   for (PetscInt c = 0; c < nconf; c++) PetscCall(PetscFree(conf[c]));
   PetscCall(W2DivergenceDestroy(&div));
   PetscCall(W2DivergenceDestroy(&be_div));
+  PetscCall(W2OptionsCheckUnused(PETSC_COMM_WORLD, PETSC_FALSE)); /* a misspelt option is an error, as in w2flow */
   PetscCall(PetscFinalize());
   return 0;
 }

@@ -25,6 +25,7 @@
 #include <fftw3.h>
 #include "bench_common.h"
 #include "jko/jkoimpl.h"
+#include "io/options.h"
 
 #define MAX_SIZES 16
 #define MAX_REPEATS 1001
@@ -278,6 +279,7 @@ int main(int argc, char **argv)
   }
   if (whatset) /* PetscOptionsStringArray allocated the strings */
     for (PetscInt k = 0; k < nwhat; k++) PetscCall(PetscFree(whatp[k]));
+  PetscCall(W2OptionsCheckUnused(PETSC_COMM_WORLD, PETSC_FALSE)); /* a misspelt option is an error, as in w2flow */
   PetscCall(PetscFinalize());
   return 0;
 }
