@@ -36,6 +36,12 @@ PetscErrorCode W2CommandConvexity(MPI_Comm comm, const char *file)
     for (PetscInt k = 0; k < nf; k++) PetscCall(PetscStrallocpy(def[k], &fs[k]));
   }
   for (PetscInt k = 0; k < nd; k++) PetscCheck(deltas[k] >= 0 && deltas[k] < 1, comm, PETSC_ERR_USER_INPUT, "-convexity_deltas must lie in [0, 1), got %g", (double)deltas[k]);
+  if (!help) { /* before the grid is allocated, so that this error frees all there is: the names */
+    PetscErrorCode ierr = W2OutputCheckTarget(comm, output, overwrite);
+    if (ierr)
+      for (PetscInt k = 0; k < W2_MAX_FS; k++) PetscCall(PetscFree(fs[k]));
+    PetscCall(ierr);
+  }
   PetscCall(W2GridCreate(comm, 1, &g));
   PetscCall(W2ConvexityCreate(g, "convexity_", &cx));
   for (PetscInt k = 0; k < nf; k++) { /* fail early on an unknown name */
@@ -43,7 +49,6 @@ PetscErrorCode W2CommandConvexity(MPI_Comm comm, const char *file)
     PetscCall(W2DivergenceDestroy(&div));
   }
   if (help) goto cleanup;
-  PetscCall(W2OutputCheckTarget(comm, output, overwrite));
   PetscCall(W2OptionsCheckUnused(comm, PETSC_TRUE));
   PetscCall(PetscSNPrintf(h5, sizeof(h5), "%s.h5", output));
   PetscCall(PetscViewerHDF5Open(comm, h5, FILE_MODE_WRITE, &v));

@@ -55,6 +55,7 @@ PetscErrorCode W2CommandGeometry(MPI_Comm comm, const char *file)
   PetscCheck(D > 0, comm, PETSC_ERR_USER_INPUT, "-geometry_D must be positive, got %g", (double)D);
   PetscCheck(npair == 2 && pair[0] != pair[1], comm, PETSC_ERR_USER_INPUT, "-geometry_plane needs two different indices i,j");
   for (PetscInt k = 0; k < nlag; k++) PetscCheck(lags[k] >= 0 && lags[k] <= 1, comm, PETSC_ERR_USER_INPUT, "-geometry_lags must lie in [0, 1], got %g", (double)lags[k]);
+  if (!help) PetscCall(W2OutputCheckTarget(comm, output, overwrite)); /* before anything is allocated: this error leaks nothing */
   PetscCall(W2GridCreate(comm, 1, &g));
   PetscCall(W2FamilyCreate(g, "family_", "mixture", &fam));
   PetscCall(W2FamilyGetTheta(fam, "family_", th));
@@ -65,7 +66,6 @@ PetscErrorCode W2CommandGeometry(MPI_Comm comm, const char *file)
   n = fam->n;
   PetscCheck(pair[0] >= 0 && pair[0] < n && pair[1] >= 0 && pair[1] < n, comm, PETSC_ERR_USER_INPUT, "-geometry_plane indices must lie in [0, %" PetscInt_FMT ")", n);
   if (help) goto cleanup;
-  PetscCall(W2OutputCheckTarget(comm, output, overwrite));
   PetscCall(W2OptionsCheckUnused(comm, PETSC_TRUE));
 
   PetscCall(DMCreateGlobalVector(g->da, &rho));

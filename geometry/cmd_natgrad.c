@@ -38,6 +38,7 @@ PetscErrorCode W2CommandNatgrad(MPI_Comm comm, const char *file)
   PetscCheck(damping >= 0, comm, PETSC_ERR_USER_INPUT, "-natgrad_damping must be >= 0, got %g", (double)damping);
   PetscCheck(max_it >= 1, comm, PETSC_ERR_USER_INPUT, "-natgrad_max_it must be >= 1, got %" PetscInt_FMT, max_it);
   PetscCheck(!strcmp(solver, "cholesky") || !strcmp(solver, "cg"), comm, PETSC_ERR_USER_INPUT, "-natgrad_solver must be cholesky or cg, got %s", solver);
+  if (!help) PetscCall(W2OutputCheckTarget(comm, output, overwrite)); /* before anything is allocated: this error leaks nothing */
   PetscCall(W2GridCreate(comm, 1, &g));
   PetscCall(W2FamilyCreate(g, "family_", "gaussian", &fam));
   PetscCall(W2FamilyGetTheta(fam, "family_", th0));
@@ -46,7 +47,6 @@ PetscErrorCode W2CommandNatgrad(MPI_Comm comm, const char *file)
   PetscCall(W2DivergenceCreate(comm, &div));
   n = fam->n;
   if (help) goto cleanup;
-  PetscCall(W2OutputCheckTarget(comm, output, overwrite));
   PetscCall(W2OptionsCheckUnused(comm, PETSC_TRUE));
 
   PetscCall(DMCreateGlobalVector(g->da, &q));

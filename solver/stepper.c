@@ -416,6 +416,7 @@ PetscErrorCode W2FlowCreateTS(W2Flow *fl, TS *out)
   fft = (PetscBool)!strcmp(pcname, "fft");
 
   PetscCall(TSCreate(comm, &ts));
+  *out = ts; /* the caller owns it from here, so a bad option found below does not leak it (nor the DM it holds) */
   PetscCall(TSSetDM(ts, fl->grid->da));
   PetscCall(TSSetApplicationContext(ts, fl));
   PetscCall(TSSetProblemType(ts, TS_NONLINEAR));
@@ -491,6 +492,5 @@ PetscErrorCode W2FlowCreateTS(W2Flow *fl, TS *out)
     PetscCall(TSGetMaxTime(ts, &tmax));
     PetscCheck(tmax > 0 && !PetscIsNanReal(tmax), comm, PETSC_ERR_USER_INPUT, "-ts_max_time must be positive, got %g", (double)tmax);
   }
-  *out = ts;
   PetscFunctionReturn(0);
 }
