@@ -15,6 +15,8 @@ import argparse, os, pathlib, signal, subprocess, sys, time, xml.etree.ElementTr
 import h5py
 import numpy as np
 
+from interrupt import interrupt_run  # tests/io/interrupt.py, beside this file
+
 failures = []
 
 
@@ -97,20 +99,11 @@ def main():
     # 2. SIGINT: a long explicit run is stopped, then resumed
     slow = ["-grid_Nx", "128", "-grid_Ny", "128", "-div_type", "jsd", "-ts_max_time", "0.02", "-output_every", "10", "-overwrite"]
     run(a.w2flow, slow + ["-output", "uninterrupted"], wd)
-    p = subprocess.Popen([a.w2flow, "run"] + slow + ["-output", "interrupted"], cwd=wd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    # the handler is installed when the result file is opened: a fixed sleep signalled a loaded machine's run before that
-    # (default action, status -2); wait for the .partial file, then a little into the stepping
-    for _ in range(1200):
-        if (wd / "interrupted.h5.partial").exists() or p.poll() is not None:
-            break
-        time.sleep(0.05)
-    time.sleep(0.3)
-    p.send_signal(signal.SIGINT)
-    out, err = p.communicate()
-    if p.returncode == 0:
+    rc, out, err = interrupt_run(a.w2flow, slow, wd, "interrupted")
+    if rc == 0:
         print("note: the run finished before the signal; the interrupt path was not exercised by this timing")
     else:
-        check(p.returncode == 130, f"SIGINT: exit status {p.returncode} (130 = 128 + SIGINT)")
+        check(rc == 130, f"SIGINT: exit status {rc} (130 = 128 + SIGINT)")
         check("Resume with" in out and "-restart interrupted.h5" in out, "SIGINT: the message says how to resume")
         ok, nt = consistent(wd / "interrupted.h5", wd / "interrupted.xmf")
         check(ok, f"SIGINT: the committed result is complete and consistent ({nt} field steps)")

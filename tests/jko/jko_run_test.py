@@ -11,10 +11,13 @@
 4. 2N steps == N steps + -restart for N more, bit for bit; a result continued with the other method is refused;
 5. SIGINT finishes the step, writes a checkpoint, exits 130; resuming gives the uninterrupted run bit for bit.
 """
-import argparse, csv, math, os, pathlib, signal, subprocess, sys, time
+import argparse, csv, math, os, pathlib, subprocess, sys
 
 import h5py
 import numpy as np
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "io"))
+from interrupt import interrupt_run  # tests/io/interrupt.py
 
 failures = []
 COLUMNS = ["jko_w2sq", "jko_slack", "jko_iterations", "jko_gap", "jko_rel_gap", "jko_residual", "jko_converged"]
@@ -139,19 +142,11 @@ def main():
     slow = ["-grid_Nx", "32", "-grid_Ny", "32", "-div_type", "jsd", "-init_expr", "1+0.5*cos(2*pi*x)*sin(2*pi*y)", "-flow_method", "jko",
             "-jko_tau", "1e-3", "-jko_rtol", "1e-10", "-ts_max_steps", "30", "-output_every", "5", "-overwrite"]
     run(a, slow + ["-output", "uninterrupted"], wd)
-    p = subprocess.Popen([a.w2flow, "run"] + slow + ["-output", "interrupted"], cwd=wd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    # the handler is installed right after the result file is opened: signal once it exists and a step or so later
-    for _ in range(600):
-        if (wd / "interrupted.h5.partial").exists() or p.poll() is not None:
-            break
-        time.sleep(0.05)
-    time.sleep(0.3)
-    p.send_signal(signal.SIGINT)
-    out, err = p.communicate()
-    if p.returncode == 0:
+    rc, out, err = interrupt_run(a.w2flow, slow, wd, "interrupted", tries=600, delay=0.02)  # JKO steps are short: signal early
+    if rc == 0:
         print("note: the run finished before the signal; the interrupt path was not exercised by this timing")
     else:
-        check(p.returncode == 130 and "-restart interrupted.h5" in out, f"SIGINT: exit status {p.returncode} (130), the message says how to resume")
+        check(rc == 130 and "-restart interrupted.h5" in out, f"SIGINT: exit status {rc} (130), the message says how to resume")
         run(a, slow + ["-restart", "interrupted.h5"], wd)
         bad = identical(load(wd / "uninterrupted.h5")[0], load(wd / "interrupted.h5")[0])
         check(not bad, f"SIGINT then -restart: the uninterrupted JKO run bit for bit{'; differ: ' + ', '.join(bad) if bad else ''}")
