@@ -81,7 +81,7 @@ PetscErrorCode W2CommandInfo(MPI_Comm comm, const char path[])
 {
   PetscMPIInt rank;
   hid_t       file;
-  char        version[64], div[128], grid[256], method[256], init[1200], target[1200];
+  char        version[64], div[128], grid[256], method[256], init[1200], target[1200], failed[512], warning[512];
   hsize_t     nt, nd;
   double      t0 = 0, t1 = 0, e0 = 0, e1 = 0, m0 = 0, m1 = 0, r0 = 0, r1 = 0, q0 = 0, q1 = 0, lo0 = 0, lo1 = 0;
   PetscBool   exists;
@@ -99,6 +99,8 @@ PetscErrorCode W2CommandInfo(MPI_Comm comm, const char path[])
   ReadStringAttribute(file, "method", method, sizeof(method));
   ReadStringAttribute(file, "initial", init, sizeof(init));
   ReadStringAttribute(file, "target", target, sizeof(target));
+  ReadStringAttribute(file, "run_failed", failed, sizeof(failed));
+  ReadStringAttribute(file, "jko_warning", warning, sizeof(warning));
   {
     const char *damaged[6];
     damaged[0] = ReadEnds(file, "/fields/time", &nt, &t0, &t1);
@@ -119,5 +121,7 @@ PetscErrorCode W2CommandInfo(MPI_Comm comm, const char path[])
     PetscCall(PetscPrintf(comm, "  energy      %.10e -> %.10e\n  mass        %.15f -> %.15f (relative change %.2e)\n", e0, e1, m0, m1, (m1 - m0) / m0));
     PetscCall(PetscPrintf(comm, "  EDI         residual %.3e, %.3e of the energy drop\n  min rho     %.3e at the end\n", r1, q1, lo1));
   }
+  if (warning[0]) PetscCall(PetscPrintf(comm, "  warning     %s\n", warning));
+  if (failed[0]) PetscCall(PetscPrintf(comm, "  FAILED      %s\n", failed));
   PetscFunctionReturn(0);
 }

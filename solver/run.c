@@ -245,6 +245,26 @@ static PetscErrorCode CheckRestartMethod(MPI_Comm comm, const char file[], Petsc
   PetscFunctionReturn(0);
 }
 
+/* After a failed step: record the failure in the result, commit it under its own name (fields and
+   diagnostics up to the last step that completed; no checkpoint is added, so -restart continues from the
+   last one stored) and say where it is. */
+static PetscErrorCode FinishFailed(MPI_Comm comm, RunMonitor *m, PetscErrorCode err)
+{
+  const char *text = NULL, *h5;
+  char        msg[512];
+  PetscInt    nfields, rows;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscErrorMessage(err, &text, NULL));
+  PetscCall(PetscSNPrintf(msg, sizeof(msg), "the run stopped with PETSc error %d%s%s%s after step %" PetscInt_FMT ", t = %.17g", (int)err, text ? " (" : "", text ? text : "", text ? ")" : "", m->last_step, (double)m->t_prev));
+  PetscCall(W2OutputWriteAttribute(m->out, "run_failed", msg));
+  PetscCall(W2OutputGetPath(m->out, &h5));
+  PetscCall(W2OutputGetSteps(m->out, &nfields, &rows));
+  PetscCall(PetscFPrintf(comm, stderr, "w2flow run: %s; %s keeps the %" PetscInt_FMT " field steps and %" PetscInt_FMT " diagnostic rows written before it (root attribute run_failed)\n", msg, h5, nfields, rows));
+  PetscCall(W2OutputClose(&m->out));
+  PetscFunctionReturn(0);
+}
+
 /* what needs the problem before anything is written: the restart state, the JKO solver, the unused-option check */
 static PetscErrorCode SetUp(MPI_Comm comm, const char method[], PetscBool has_restart, PetscBool help, const char restart[], W2FlowProblem *pb, W2Checkpoint *ck, PetscInt *jko_unconverged, W2JKO *jko)
 {
@@ -368,7 +388,8 @@ PetscErrorCode W2CommandRun(MPI_Comm comm)
     W2JKOFlowRecord jrec;
     const char     *jtype;
     PetscReal       tau;
-    PetscCall(RunJKO(jko, &mon, pb->ts, pb->rho, has_restart ? ck.step : 0, has_restart ? ck.time : 0.0, &jko_unconverged, &steps, &jrec));
+    ierr = RunJKO(jko, &mon, pb->ts, pb->rho, has_restart ? ck.step : 0, has_restart ? ck.time : 0.0, &jko_unconverged, &steps, &jrec);
+    if (ierr) goto failed;
     t_final = jrec.t;
     PetscCall(W2JKOGetType(jko, &jtype));
     PetscCall(W2JKOGetTau(jko, &tau));
@@ -376,7 +397,8 @@ PetscErrorCode W2CommandRun(MPI_Comm comm)
                           (double)jrec.max_rel_gap, (double)(jrec.steps ? jrec.min_slack : 0.0), (double)jrec.sum_w2_over_2tau, jko_unconverged));
   } else {
     PetscCall(TSMonitorSet(pb->ts, Monitor, &mon, NULL));
-    PetscCall(TSSolve(pb->ts, pb->rho));
+    ierr = TSSolve(pb->ts, pb->rho);
+    if (ierr) goto failed;
     PetscCall(TSGetSolveTime(pb->ts, &t_final));
     PetscCall(TSGetStepNumber(pb->ts, &steps));
   }
@@ -403,11 +425,18 @@ PetscErrorCode W2CommandRun(MPI_Comm comm)
   w2_exit_signal = flow->interrupted;
   if (!flow->interrupted) PetscCall(W2OptionsCheckUnused(comm, PETSC_FALSE));
 
+  goto cleanup;
+
+failed:
+  /* the stepper stopped with an error (a Newton or JKO solve that failed, a state outside the domain): the
+     message is printed already; the result keeps every step monitored before it, marked as failed */
+  PetscCall(FinishFailed(comm, &mon, ierr));
+
 cleanup:
   PetscCall(W2JKODestroy(&jko));
   PetscCall(VecDestroy(&mon.phi));
   PetscCall(VecDestroy(&mon.velocity));
   PetscCall(DMDestroy(&mon.vdm));
   PetscCall(W2FlowProblemDestroy(&pb));
-  PetscFunctionReturn(0);
+  PetscFunctionReturn(ierr);
 }
