@@ -3,14 +3,18 @@
   For each N (N x N periodic grid on the unit torus) this measures, within one run:
     fft_pair         one fftw_execute of an r2c and of a c2r 2-D plan (FFTW_MEASURE, planned once): the unit
     rhs_order1/2     one W2FlowEvaluate(flow, rho, G, NULL, &valid) of the jsd flow toward a smooth target
-    jacobian_order1  one W2FlowJacobian into the DMDA matrix (done at every Newton iteration of a BE step)
+    jacobian_order1  one W2FlowJacobian into the DMDA matrix (done at every Newton iteration of a BE step with
+                     -flow_operator assembled)
+    linearise_order1 one W2FlowLinearise (what a Newton iteration does instead with the stencil operator)
+    matmult_aij, matmult_shell  one MatMult of the Newton operator shift I - J, assembled and as the stencil shell
     be_<config>      one TSStep of backward Euler (-bench_div, default jsd; order 1, analytic Jacobian, Newton + GMRES with the
                      options of a named set, see Configs below); the first (set-up) step is not timed, each
                      timed repeat redoes the same step from the same state
   and prints one line per measurement: N what np seconds ratio reps extra. seconds is the median over
   repeats of the time of the slowest rank (barrier before, MPI_Wtime around, max over ranks), extra holds
-  min_s (the fastest repeat: less sensitive to other load on the machine) and, for be_, the Newton and
-  GMRES iterations of the step and its mass change. ratio = seconds / fft_pair seconds. The FFT pair is
+  min_s (the fastest repeat: less sensitive to other load on the machine), cpu_s (median CPU time of the
+  process, slowest rank: leaves out the time other programs hold the core) and, for be_, cpu_ratio (cpu_s
+  over the FFT pair's), the Newton and GMRES iterations of the step and its mass change. ratio = seconds / fft_pair seconds. The FFT pair is
   always serial FFTW on rank 0 (the other ranks wait): under mpiexec the unit stays the one-rank FFT
   pair, so ratios (and seconds) of a serial and a parallel run compare wall-clock times.
 
@@ -18,6 +22,8 @@
            -bench_dt 1e-3  -bench_budget 1.0 (seconds of repeats per fft/rhs/jac measurement)
            -bench_max_repeats 51  -bench_be_repeats 3. Other options (-log_view, -snes_monitor) reach PETSc.
 */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime */
+#include <time.h>
 #include <fftw3.h>
 #include "bench_common.h"
 #include "grid/grid.h"
@@ -36,6 +42,10 @@ typedef struct {
 
 static const Config Configs[] = {
   {"fft", "-flow_pc fft"},                             /* FFTW solve of shift I - c Lap_h, one transform pair per GMRES iteration */
+  {"fft_assembled", "-flow_pc fft -flow_operator assembled"}, /* the same with the assembled Newton matrix (the default until the stencil shell) */
+  {"fft_bcgs", "-flow_pc fft -ksp_type bcgs"},         /* BiCGStab: two operator and PC applications per iteration, no orthogonalisation */
+  {"fft_assembled_bcgs", "-flow_pc fft -flow_operator assembled -ksp_type bcgs"},
+  {"fft_fbcgs", "-flow_pc fft -ksp_type fbcgs"},       /* flexible BiCGStab: right preconditioning, true residual norm */
   {"fft_measure", "-flow_pc fft -flow_pc_fft_plan measure"}, /* the same with FFTW_MEASURE plans (as the unit) */
   {"fft_noew", "-flow_pc fft -snes_ksp_ew false"},     /* exact (rtol 1e-10) Newton systems */
   {"fft_mf", "-flow_pc fft -snes_mf_operator"},        /* matrix-free operator: the Jacobian only feeds c and the shift */
@@ -56,6 +66,14 @@ static const Config Configs[] = {
 };
 
 static double Now(void) { return MPI_Wtime(); }
+
+/* CPU time of this process: on a shared machine it leaves out the time other programs hold the core */
+static double CpuNow(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
 
 /* Smooth positive densities of unit mass: rho0 a few cosine modes, q a floor plus three wrapped Gaussians. */
 static PetscErrorCode FillDensities(const W2Grid *g, Vec rho, Vec q)
@@ -113,10 +131,10 @@ static void PrintRow(const Bench *B, PetscInt N, const char *what, double second
   }
 }
 
-/* One r2c + c2r pair of serial FFTW on rank 0; returns the median (broadcast to every rank). */
-static PetscErrorCode FFTPair(const Bench *B, PetscInt N, double *median)
+/* One r2c + c2r pair of serial FFTW on rank 0; returns the medians of wall-clock and CPU time (broadcast). */
+static PetscErrorCode FFTPair(const Bench *B, PetscInt N, double *median, double *cpu_median)
 {
-  double   t[MAX_REPEATS], m = 0, tmin = 0;
+  double   t[MAX_REPEATS], c[MAX_REPEATS], m = 0, tmin = 0, cm = 0;
   PetscInt reps = 0;
   char     extra[64];
 
@@ -133,12 +151,14 @@ static PetscErrorCode FFTPair(const Bench *B, PetscInt N, double *median)
     fftw_execute(fwd);
     fftw_execute(bwd);
     while (reps < MAX_REPEATS && (reps < 5 || (total < B->budget && reps < B->max_repeats))) {
-      const double t0 = Now();
+      const double t0 = Now(), c0 = CpuNow();
       fftw_execute(fwd);
       fftw_execute(bwd);
+      c[reps] = CpuNow() - c0;
       t[reps] = Now() - t0;
       total += t[reps++];
     }
+    cm = W2BenchMedian(c, reps);
     m = W2BenchMedian(t, reps); /* sorts t: t[0] is the fastest */
     tmin = t[0];
     fftw_destroy_plan(fwd);
@@ -149,9 +169,11 @@ static PetscErrorCode FFTPair(const Bench *B, PetscInt N, double *median)
   }
   PetscCallMPI(MPI_Bcast(&m, 1, MPI_DOUBLE, 0, B->comm));
   PetscCallMPI(MPI_Bcast(&tmin, 1, MPI_DOUBLE, 0, B->comm));
+  PetscCallMPI(MPI_Bcast(&cm, 1, MPI_DOUBLE, 0, B->comm));
   PetscCallMPI(MPI_Bcast(&reps, 1, MPIU_INT, 0, B->comm));
-  *median = m;
-  PetscCall(PetscSNPrintf(extra, sizeof(extra), "serial_fftw_rank0,min_s=%.4e", tmin));
+  *median     = m;
+  *cpu_median = cm;
+  PetscCall(PetscSNPrintf(extra, sizeof(extra), "serial_fftw_rank0,min_s=%.4e,cpu_s=%.4e", tmin, cm));
   PrintRow(B, N, "fft_pair", m, m, reps, extra);
   PetscFunctionReturn(0);
 }
@@ -192,23 +214,32 @@ static PetscErrorCode BenchRHS(const Bench *B, PetscInt N, PetscInt order, W2Div
     PrintRow(B, N, what, med, unit, reps, extra);
   }
   if (with_jacobian) {
-    /* the analytic first-order Jacobian into the DMDA matrix (as in every Newton iteration of the BE step) */
-    Mat J;
+    /* the Newton operator of a BE step (shift 1/dt = 1e3) as every Newton iteration builds it, assembled
+       (W2FlowShiftedJacobian) or linearised for the stencil shell, and one mat-vec of each */
+    const char *names[4] = {"jacobian_order1", "linearise_order1", "matmult_aij", "matmult_shell"};
+    Mat         J, S;
     PetscCall(DMCreateMatrix(g->da, &J));
-    PetscCall(W2FlowJacobian(flow, rho, J));
-    reps  = 0;
-    total = 0;
-    while (reps < MAX_REPEATS && (reps < 5 || (total < B->budget && reps < B->max_repeats))) {
-      double t0;
-      PetscCallMPI(MPI_Barrier(B->comm));
-      t0 = Now();
-      PetscCall(W2FlowJacobian(flow, rho, J));
-      t[reps] = MaxOverRanks(B, Now() - t0);
-      total += t[reps++];
+    PetscCall(W2FlowCreateShiftedOperator(flow, &S));
+    PetscCall(W2FlowShiftedJacobian(flow, rho, 1e3, PETSC_TRUE, J));
+    PetscCall(W2FlowShiftedOperatorSet(S, rho, 1e3));
+    for (int m = 0; m < 4; m++) {
+      reps  = 0;
+      total = 0;
+      while (reps < MAX_REPEATS && (reps < 5 || (total < B->budget && reps < B->max_repeats))) {
+        double t0;
+        PetscCallMPI(MPI_Barrier(B->comm));
+        t0 = Now();
+        if (m == 0) PetscCall(W2FlowShiftedJacobian(flow, rho, 1e3, PETSC_TRUE, J));
+        else if (m == 1) PetscCall(W2FlowLinearise(flow, rho));
+        else PetscCall(MatMult(m == 2 ? J : S, rho, G));
+        t[reps] = MaxOverRanks(B, Now() - t0);
+        total += t[reps++];
+      }
+      med = W2BenchMedian(t, reps);
+      PetscCall(PetscSNPrintf(extra, sizeof(extra), "jsd,min_s=%.4e", t[0]));
+      PrintRow(B, N, names[m], med, unit, reps, extra);
     }
-    med = W2BenchMedian(t, reps);
-    PetscCall(PetscSNPrintf(extra, sizeof(extra), "jsd,min_s=%.4e", t[0]));
-    PrintRow(B, N, "jacobian_order1", med, unit, reps, extra);
+    PetscCall(MatDestroy(&S));
     PetscCall(MatDestroy(&J));
   }
   PetscCall(W2FlowDestroy(&flow));
@@ -244,7 +275,7 @@ static PetscErrorCode ApplyOptions(const char *options, PetscBool set)
 
 static PetscLogStage be_stage = 0;
 
-static PetscErrorCode BenchBE(const Bench *B, PetscInt N, const Config *cfg, W2Divergence *div, double dt, PetscInt repeats, double unit)
+static PetscErrorCode BenchBE(const Bench *B, PetscInt N, const Config *cfg, W2Divergence *div, double dt, PetscInt repeats, double unit, double cpu_unit)
 {
   const PetscInt  Ns[2] = {N, N};
   const PetscReal L[2]  = {1.0, 1.0};
@@ -253,7 +284,7 @@ static PetscErrorCode BenchBE(const Bench *B, PetscInt N, const Config *cfg, W2D
   Vec             rho0, q, X;
   TS              ts;
   SNES            snes;
-  double          t[MAX_REPEATS], first = 0, med, med_min;
+  double          t[MAX_REPEATS], cpu[MAX_REPEATS], first = 0, med, med_min, cpu_med;
   PetscInt        nmax = 0, lmax = 0, failed = 0;
   PetscReal       dmass = 0;
   char            what[64], extra[256], opts[512], dtbuf[32], levels[64] = "";
@@ -282,7 +313,7 @@ static PetscErrorCode BenchBE(const Bench *B, PetscInt N, const Config *cfg, W2D
   /* -log_view: the timed steps in a stage of their own, apart from the set-up step */
   if (!be_stage) PetscCall(PetscLogStageRegister("BE timed steps", &be_stage));
   for (PetscInt r = -1; r < repeats; r++) {
-    double             t0;
+    double             t0, c0;
     PetscInt           it, lit;
     SNESConvergedReason reason;
     PetscCall(VecCopy(rho0, X));
@@ -292,7 +323,9 @@ static PetscErrorCode BenchBE(const Bench *B, PetscInt N, const Config *cfg, W2D
     PetscCallMPI(MPI_Barrier(B->comm));
     if (r >= 0) PetscCall(PetscLogStagePush(be_stage));
     t0 = Now();
+    c0 = CpuNow();
     PetscCall(TSStep(ts));
+    c0 = MaxOverRanks(B, CpuNow() - c0);
     t0 = MaxOverRanks(B, Now() - t0);
     if (r >= 0) PetscCall(PetscLogStagePop());
     PetscCall(SNESGetIterationNumber(snes, &it));
@@ -303,7 +336,8 @@ static PetscErrorCode BenchBE(const Bench *B, PetscInt N, const Config *cfg, W2D
       first = t0; /* set-up step: matrix, preconditioner objects, Krylov work space */
       continue;
     }
-    t[r] = t0;
+    t[r]   = t0;
+    cpu[r] = c0;
     if (r == 0) {
       /* mass change of the step: exact mass needs Newton converged to round-off */
       PetscReal m0, m1;
@@ -316,8 +350,9 @@ static PetscErrorCode BenchBE(const Bench *B, PetscInt N, const Config *cfg, W2D
   }
   med     = W2BenchMedian(t, repeats); /* sorts t */
   med_min = t[0];
+  cpu_med = W2BenchMedian(cpu, repeats);
   /* Newton and GMRES iterations of one step (the largest over the repeats, which redo the same step) */
-  PetscCall(PetscSNPrintf(extra, sizeof(extra), "%s,newton=%d,linear=%d,min_s=%.4e,first_step_s=%.3f,rejected=%d,failed=%d,dmass=%.1e,dt=%g", div->type, (int)nmax, (int)lmax, med_min, first, (int)flow->rejected_stages, (int)failed, (double)dmass, (double)dt));
+  PetscCall(PetscSNPrintf(extra, sizeof(extra), "%s,newton=%d,linear=%d,min_s=%.4e,cpu_s=%.4e,cpu_ratio=%.1f,first_step_s=%.3f,rejected=%d,failed=%d,dmass=%.1e,dt=%g", div->type, (int)nmax, (int)lmax, med_min, cpu_med, cpu_med / cpu_unit, first, (int)flow->rejected_stages, (int)failed, (double)dmass, (double)dt));
   PetscCall(PetscSNPrintf(what, sizeof(what), "be_%s", cfg->name));
   PrintRow(B, N, what, med, unit, repeats, extra);
   PetscCall(TSDestroy(&ts));
@@ -382,10 +417,10 @@ int main(int argc, char **argv)
   }
   for (PetscInt s = 0; s < nsizes; s++) {
     const PetscInt N = sizes[s];
-    double         unit = 1.0;
+    double         unit = 1.0, cpu_unit = 1.0;
     PetscCheck(N >= 8, B.comm, PETSC_ERR_USER_INPUT, "-bench_sizes: N must be at least 8, got %d", (int)N);
     /* always measured: it is the unit of every ratio */
-    PetscCall(FFTPair(&B, N, &unit));
+    PetscCall(FFTPair(&B, N, &unit, &cpu_unit));
     if (do_rhs || do_jac)
       for (PetscInt order = 1; order <= (do_rhs ? 2 : 1); order++) PetscCall(BenchRHS(&B, N, order, div, do_rhs, (PetscBool)(do_jac && order == 1), unit));
     if (do_be)
@@ -394,7 +429,7 @@ int main(int argc, char **argv)
         for (size_t k = 0; k < sizeof(Configs) / sizeof(Configs[0]); k++)
           if (!strcmp(Configs[k].name, conf[c])) cfg = &Configs[k];
         PetscCheck(cfg, B.comm, PETSC_ERR_USER_INPUT, "-bench_configs: unknown option set %s", conf[c]);
-        PetscCall(BenchBE(&B, N, cfg, be_div, dt, be_repeats, unit));
+        PetscCall(BenchBE(&B, N, cfg, be_div, dt, be_repeats, unit, cpu_unit));
       }
   }
   for (PetscInt c = 0; c < nconf; c++) PetscCall(PetscFree(conf[c]));

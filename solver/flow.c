@@ -76,6 +76,10 @@ PetscErrorCode W2FlowDestroy(W2Flow **flow)
   PetscCall(PetscFree((*flow)->dphi));
   PetscCall(PetscFree((*flow)->sweep));
   PetscCall(PetscFree((*flow)->coo_v));
+  PetscCall(PetscFree((*flow)->lin));
+  PetscCall(VecDestroy(&(*flow)->xloc));
+  PetscCall(VecDestroy(&(*flow)->halo));
+  PetscCall(VecScatterDestroy(&(*flow)->halo_scatter));
   PetscCall(PetscFree(*flow));
   PetscFunctionReturn(0);
 }
@@ -115,13 +119,15 @@ static inline void Slopes(PetscInt n, const PetscReal *restrict r, PetscInt s, P
 /* rholoc = rho with ghosts (negative parts cut to 0 where f'(0) is finite), philoc = f'(rho/q) on the
    star stencil (the corners of a star-stencil local vector hold no data). Counts cells outside the
    domain; records the raw minimum over owned cells when raw_min is not NULL (only the diagnostics use
-   it: it is a pass over rho); fills dphi = f''(rho/q)/q (0 where rho = 0) when dphi is not NULL. */
-static PetscErrorCode PrepareLocal(W2Flow *fl, Vec rho, PetscInt *invalid, PetscReal *raw_min, PetscReal *dphi)
+   it: it is a pass over rho); fills dphi = f''(rho/q)/q (0 where rho = 0) when dphi is not NULL, and then the
+   sum of the local diffusivity rho f''(rho/q)/q over the owned cells into *kappa (this rank's part). */
+static PetscErrorCode PrepareLocal(W2Flow *fl, Vec rho, PetscInt *invalid, PetscReal *raw_min, PetscReal *dphi, PetscReal *kappa)
 {
   const W2Divergence *d = fl->div;
   const PetscScalar  *qi, *own;
   PetscScalar        *r, *p;
   PetscInt            bad = 0, nown;
+  PetscReal           ksum = 0;
   Layout              l;
   const PetscBool     positive = d->needs_positive;
 
@@ -158,8 +164,11 @@ static PetscErrorCode PrepareLocal(W2Flow *fl, Vec rho, PetscInt *invalid, Petsc
       pr[i] = t * qr[i];
       if (dphi) dphi[k0 + i] = t > 0 ? d->d2f(d, pr[i]) * qr[i] : 0.0;
     }
+    if (dphi && row_owned)
+      for (PetscInt i = l.own.xs - i0; i < l.own.xs - i0 + l.own.xm; i++) ksum += rr[i] * dphi[k0 + i];
     d->dfv(d, n, pr, pr);
   }
+  if (kappa) *kappa = ksum;
   PetscCall(VecRestoreArray(fl->philoc, &p));
   PetscCall(VecRestoreArray(fl->rholoc, &r));
   PetscCall(VecRestoreArrayRead(fl->qinvloc, &qi));
@@ -249,7 +258,7 @@ PetscErrorCode W2FlowEvaluate(W2Flow *fl, Vec rho, Vec G, W2FlowDiagnostics *dia
   PetscFunctionBeginUser;
   fl->rhs_evaluations += G ? 1 : 0;
   PetscCall(GetLayout(g, &l));
-  PetscCall(PrepareLocal(fl, rho, &invalid, diag ? &raw_min : NULL, NULL));
+  PetscCall(PrepareLocal(fl, rho, &invalid, diag ? &raw_min : NULL, NULL, NULL));
   PetscCall(VecGetArrayRead(fl->rholoc, &r));
   PetscCall(VecGetArrayRead(fl->philoc, &p));
   PetscCall(VecGetArrayRead(fl->qloc, &q));
@@ -296,7 +305,7 @@ PetscErrorCode W2FlowPotential(W2Flow *fl, Vec rho, Vec phi)
 
   PetscFunctionBeginUser;
   PetscCall(GetLayout(fl->grid, &l));
-  PetscCall(PrepareLocal(fl, rho, &invalid, NULL, NULL));
+  PetscCall(PrepareLocal(fl, rho, &invalid, NULL, NULL, NULL));
   /* owned part of the ghosted array (DMLocalToGlobal refuses periodic axes held by one rank) */
   PetscCall(VecGetArrayRead(fl->philoc, &p));
   PetscCall(VecGetArray(phi, &out));
@@ -371,6 +380,15 @@ static PetscErrorCode SetJacobianPattern(W2Flow *fl, const Layout *l, Mat J)
   PetscFunctionReturn(0);
 }
 
+/* the mean over all cells of rho f''(rho/q)/q from the ranks' sums (what -flow_pc fft freezes) */
+static PetscErrorCode SetMeanDiffusivity(W2Flow *fl, PetscReal kappa)
+{
+  PetscFunctionBeginUser;
+  PetscCall(MPIU_Allreduce(MPI_IN_PLACE, &kappa, 1, MPIU_REAL, MPIU_SUM, fl->grid->comm));
+  fl->mean_diffusivity = kappa / ((PetscReal)fl->grid->N[0] * (PetscReal)fl->grid->N[1]);
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode W2FlowJacobian(W2Flow *fl, Vec rho, Mat J)
 {
   PetscFunctionBeginUser;
@@ -406,7 +424,7 @@ PetscErrorCode W2FlowShiftedJacobian(W2Flow *fl, Vec rho, PetscReal shift, Petsc
   PetscFunctionBeginUser;
   PetscCall(GetLayout(g, &l));
   xs = l.own.xs, xm = l.own.xm, ys = l.own.ys, ym = l.own.ym, sy = l.stride[1];
-  PetscCall(PrepareLocal(fl, rho, &invalid, NULL, fl->dphi));
+  PetscCall(PrepareLocal(fl, rho, &invalid, NULL, fl->dphi, &kappa));
   PetscCall(PetscObjectGetId((PetscObject)J, &id));
   if (id != fl->coo_mat || !fl->coo_v) PetscCall(SetJacobianPattern(fl, &l, J));
   /* per row (rolling like the RHS sweep): x faces 0..xm (face i west of cell i), the south and north faces */
@@ -422,7 +440,6 @@ PetscErrorCode W2FlowShiftedJacobian(W2Flow *fl, Vec rho, PetscReal shift, Petsc
     PetscScalar   *v = fl->coo_v + (j - ys) * xm * w;
     FaceDerivatives(xm + 1, r + c - 1, r + c, p + c - 1, p + c, dp + c - 1, dp + c, hx, ax, bx);
     if (dim > 1) FaceDerivatives(xm, r + c, r + c + sy, p + c, p + c + sy, dp + c, dp + c + sy, hy, an, bn);
-    for (PetscInt i = 0; i < xm; i++) kappa += r[c + i] * dp[c + i]; /* the local diffusivity rho f''(rho/q)/q */
     /* G_c = -(F_e - F_w)/hx - (F_n - F_s)/hy; per cell the COO entries centre, west, east (south, north), the
        centre summed west, east, south, north */
     for (PetscInt i = 0; i < xm; i++, v += w) {
@@ -451,7 +468,152 @@ PetscErrorCode W2FlowShiftedJacobian(W2Flow *fl, Vec rho, PetscReal shift, Petsc
   PetscCall(VecRestoreArrayRead(fl->rholoc, &r));
   /* INSERT: every entry of the pattern is rewritten, so no MatZeroEntries and no assembly */
   PetscCall(MatSetValuesCOO(J, fl->coo_v, INSERT_VALUES));
-  PetscCall(MPIU_Allreduce(MPI_IN_PLACE, &kappa, 1, MPIU_REAL, MPIU_SUM, g->comm));
-  fl->mean_diffusivity = kappa / ((PetscReal)g->N[0] * (PetscReal)g->N[1]);
+  PetscCall(SetMeanDiffusivity(fl, kappa));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode W2FlowLinearise(W2Flow *fl, Vec rho)
+{
+  const W2Grid      *g = fl->grid;
+  Layout             l;
+  PetscInt           invalid, xm, ym, sy;
+  PetscReal          kappa = 0, *ax, *bx, *ay, *by;
+  const PetscReal    hx = 1.0 / g->h[0], hy = 1.0 / g->h[1];
+  const PetscReal   *dp = fl->dphi;
+  const PetscScalar *r, *p;
+
+  PetscFunctionBeginUser;
+  PetscCall(GetLayout(g, &l));
+  xm = l.own.xm, ym = l.own.ym, sy = l.stride[1];
+  if (!fl->lin) PetscCall(PetscMalloc1(2 * ((xm + 1) * ym + (g->dim > 1 ? xm * (ym + 1) : 0)), &fl->lin));
+  ax = fl->lin, bx = ax + (xm + 1) * ym, ay = bx + (xm + 1) * ym, by = ay + xm * (ym + 1);
+  PetscCall(PrepareLocal(fl, rho, &invalid, NULL, fl->dphi, &kappa));
+  PetscCall(VecGetArrayRead(fl->rholoc, &r));
+  PetscCall(VecGetArrayRead(fl->philoc, &p));
+  /* x faces 0..xm of every owned row (face i west of cell i); y face rows 0..ym (row k south of cell row ys + k) */
+  for (PetscInt k = 0; k < ym; k++) {
+    const PetscInt c = Local(&l, l.own.xs, l.own.ys + k);
+    FaceDerivatives(xm + 1, r + c - 1, r + c, p + c - 1, p + c, dp + c - 1, dp + c, hx, ax + k * (xm + 1), bx + k * (xm + 1));
+  }
+  for (PetscInt k = 0; g->dim > 1 && k <= ym; k++) {
+    const PetscInt c = Local(&l, l.own.xs, l.own.ys + k);
+    FaceDerivatives(xm, r + c - sy, r + c, p + c - sy, p + c, dp + c - sy, dp + c, hy, ay + k * xm, by + k * xm);
+  }
+  PetscCall(VecRestoreArrayRead(fl->philoc, &p));
+  PetscCall(VecRestoreArrayRead(fl->rholoc, &r));
+  PetscCall(SetMeanDiffusivity(fl, kappa));
+  PetscFunctionReturn(0);
+}
+
+/* y = shift x - J x over the owned rows, J x = (F_w - F_e)/hx + (F_s - F_n)/hy as in the RHS sweep with the
+   linearised face fluxes F = A x_a + B x_b (lin: A, B of the x faces, then of the y faces). x: the first owned
+   row, rows sx apart; south, north: the rows below and above the owned ones; wrap: the rows are whole periodic
+   rows (cell -1 is cell xm - 1), else x has ghost columns. work: 3 xm + 1. An AVX2 copy as for the RHS sweep. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+__attribute__((target_clones("avx2", "default")))
+#endif
+static void ShiftedSweep(PetscInt dim, PetscInt xm, PetscInt ym, const PetscReal *x, PetscInt sx, const PetscReal *south, const PetscReal *north, PetscBool wrap, const PetscReal *lin, PetscReal shift, const PetscReal hinv[2], PetscReal *work, PetscScalar *y)
+{
+  const PetscReal *ax = lin, *bx = ax + (xm + 1) * ym, *ay = bx + (xm + 1) * ym, *by = ay + xm * (ym + 1);
+  PetscReal       *fx = work, *fs = fx + (xm + 1), *fn = fs + xm, *tmp;
+
+  if (dim > 1) {
+#pragma omp simd
+    for (PetscInt i = 0; i < xm; i++) fs[i] = ay[i] * south[i] + by[i] * x[i];
+  }
+  for (PetscInt k = 0; k < ym; k++) {
+    const PetscReal *c = x + k * sx, *n = k + 1 < ym ? c + sx : north, *a = ax + k * (xm + 1), *b = bx + k * (xm + 1);
+    const PetscReal  xw = wrap ? c[xm - 1] : c[-1], xe = wrap ? c[0] : c[xm];
+    PetscScalar     *o = y + k * xm;
+    fx[0] = a[0] * xw + b[0] * c[0];
+#pragma omp simd
+    for (PetscInt i = 1; i < xm; i++) fx[i] = a[i] * c[i - 1] + b[i] * c[i];
+    fx[xm] = a[xm] * c[xm - 1] + b[xm] * xe;
+    if (dim > 1) {
+      const PetscReal *an = ay + (k + 1) * xm, *bn = by + (k + 1) * xm;
+#pragma omp simd
+      for (PetscInt i = 0; i < xm; i++) fn[i] = an[i] * c[i] + bn[i] * n[i];
+#pragma omp simd
+      for (PetscInt i = 0; i < xm; i++) o[i] = shift * c[i] - ((fx[i] - fx[i + 1]) * hinv[0] + (fs[i] - fn[i]) * hinv[1]);
+      tmp = fs, fs = fn, fn = tmp;
+    } else {
+#pragma omp simd
+      for (PetscInt i = 0; i < xm; i++) o[i] = shift * c[i] - (fx[i] - fx[i + 1]) * hinv[0];
+    }
+  }
+}
+
+/* How W2FlowShiftedApply reaches the neighbours of the owned cells, chosen once: whole periodic rows (one rank,
+   or a 2-D split into row slabs) read x in place and only the two neighbour rows are scattered in (on one rank
+   they are owned: no copy at all); any other split copies x into a ghosted local vector. */
+static PetscErrorCode SetUpHalo(W2Flow *fl, const Layout *l, Vec x)
+{
+  const W2Grid *g = fl->grid;
+  PetscMPIInt   size;
+  PetscInt      whole;
+
+  PetscFunctionBeginUser;
+  PetscCallMPI(MPI_Comm_size(g->comm, &size));
+  whole = l->own.xm == g->N[0] && (size == 1 || g->dim > 1);
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &whole, 1, MPIU_INT, MPI_MIN, g->comm));
+  fl->halo_mode = whole ? 1 : 2;
+  if (fl->halo_mode == 2) PetscCall(DMCreateLocalVector(g->da, &fl->xloc));
+  else if (size > 1) {
+    const PetscInt xm = l->own.xm, rows[2] = {(l->own.ys - 1 + g->N[1]) % g->N[1], (l->own.ys + l->own.ym) % g->N[1]};
+    PetscInt      *idx;
+    AO             ao;
+    IS             is;
+    PetscCall(PetscMalloc1(2 * xm, &idx));
+    for (PetscInt k = 0; k < 2; k++)
+      for (PetscInt i = 0; i < xm; i++) idx[k * xm + i] = rows[k] * g->N[0] + i; /* natural numbering */
+    PetscCall(DMDAGetAO(g->da, &ao));
+    PetscCall(AOApplicationToPetsc(ao, 2 * xm, idx));
+    PetscCall(ISCreateGeneral(PETSC_COMM_SELF, 2 * xm, idx, PETSC_OWN_POINTER, &is));
+    PetscCall(VecCreateSeq(PETSC_COMM_SELF, 2 * xm, &fl->halo));
+    PetscCall(VecScatterCreate(x, is, fl->halo, NULL, &fl->halo_scatter));
+    PetscCall(ISDestroy(&is));
+  }
+  PetscCall(PetscInfo(NULL, "shift I - J by the stencil: %s\n", fl->halo_mode == 2 ? "ghosted copy of the argument" : size > 1 ? "whole rows, the two neighbour rows scattered in" : "whole rows in place"));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode W2FlowShiftedApply(W2Flow *fl, PetscReal shift, Vec x, Vec y)
+{
+  const W2Grid      *g       = fl->grid;
+  const PetscReal    hinv[2] = {1.0 / g->h[0], 1.0 / g->h[1]};
+  Layout             l;
+  const PetscScalar *xa, *ha = NULL, *rows, *south, *north;
+  PetscScalar       *ya;
+  PetscInt           sx;
+
+  PetscFunctionBeginUser;
+  PetscCheck(fl->lin, g->comm, PETSC_ERR_ORDER, "W2FlowShiftedApply needs W2FlowLinearise first");
+  PetscCall(GetLayout(g, &l));
+  if (!fl->halo_mode) PetscCall(SetUpHalo(fl, &l, x));
+  if (fl->halo_mode == 2) {
+    PetscCall(DMGlobalToLocal(g->da, x, INSERT_VALUES, fl->xloc));
+    PetscCall(VecGetArrayRead(fl->xloc, &xa));
+    sx    = l.gxm;
+    rows  = xa + Local(&l, l.own.xs, l.own.ys);
+    south = rows - sx;
+    north = rows + l.own.ym * sx;
+  } else {
+    if (fl->halo) {
+      PetscCall(VecScatterBegin(fl->halo_scatter, x, fl->halo, INSERT_VALUES, SCATTER_FORWARD));
+      PetscCall(VecScatterEnd(fl->halo_scatter, x, fl->halo, INSERT_VALUES, SCATTER_FORWARD));
+      PetscCall(VecGetArrayRead(fl->halo, &ha));
+    }
+    PetscCall(VecGetArrayRead(x, &xa));
+    sx    = l.own.xm;
+    rows  = xa;
+    south = ha ? ha : xa + (l.own.ym - 1) * sx; /* one rank: the neighbour rows are the last and the first */
+    north = ha ? ha + sx : xa;
+  }
+  PetscCall(VecGetArray(y, &ya));
+  ShiftedSweep(g->dim, l.own.xm, l.own.ym, rows, sx, south, north, (PetscBool)(fl->halo_mode == 1), fl->lin, shift, hinv, fl->sweep, ya);
+  PetscCall(VecRestoreArray(y, &ya));
+  if (fl->halo_mode == 2) PetscCall(VecRestoreArrayRead(fl->xloc, &xa));
+  else PetscCall(VecRestoreArrayRead(x, &xa));
+  if (ha) PetscCall(VecRestoreArrayRead(fl->halo, &ha));
   PetscFunctionReturn(0);
 }

@@ -24,7 +24,12 @@ typedef struct {
   PetscReal    *sweep;          /* RHS work: face fluxes, speeds and slopes of a row (8 xm + 4) */
   PetscScalar  *coo_v;          /* Jacobian values in the order of the COO pattern */
   PetscObjectId coo_mat;        /* id of the matrix whose COO pattern is set (W2FlowJacobian) */
-  PetscReal     mean_diffusivity; /* mean of rho f''(rho/q)/q at the last W2FlowJacobian */
+  PetscReal     mean_diffusivity; /* mean of rho f''(rho/q)/q at the last W2FlowJacobian or W2FlowLinearise */
+  /* the Newton operator without a matrix (W2FlowLinearise, W2FlowShiftedApply) */
+  PetscReal    *lin;            /* first-order dF/drho_a, dF/drho_b per x face ((xm + 1) per owned row), per y face ((ym + 1) rows of xm) */
+  PetscInt      halo_mode;      /* 0 not chosen yet, 1 whole rows (neighbour rows by halo_scatter), 2 ghosted copy xloc */
+  Vec           xloc, halo;     /* ghosted copy of the argument; the rows ys - 1 and ys + ym of it */
+  VecScatter    halo_scatter;
   PetscReal     cfl;            /* explicit steps: fraction of the forward-Euler limit */
   PetscReal     ssp_coefficient; /* explicit SSP methods: steps c times the forward-Euler limit */
   PetscReal     dt_max;         /* the step asked for (-ts_dt) before the explicit limit */
@@ -59,11 +64,22 @@ PetscErrorCode W2FlowJacobian(W2Flow *flow, Vec rho, Mat J);
 /* J = shift I - dG/drho (the Newton matrix of an implicit step) when shifted, else as W2FlowJacobian: written
    in one pass (TS's MatScale and MatShift of an RHS Jacobian are two more passes over the matrix) */
 PetscErrorCode W2FlowShiftedJacobian(W2Flow *flow, Vec rho, PetscReal shift, PetscBool shifted, Mat J);
+/* The first-order face derivatives at rho, kept for W2FlowShiftedApply; records mean_diffusivity as W2FlowJacobian */
+PetscErrorCode W2FlowLinearise(W2Flow *flow, Vec rho);
+/* y = shift x - J x, J the first-order Jacobian at the rho of the last W2FlowLinearise: the action of the matrix
+   W2FlowShiftedJacobian writes (to round-off), by a stencil sweep over the stored face derivatives */
+PetscErrorCode W2FlowShiftedApply(W2Flow *flow, PetscReal shift, Vec x, Vec y);
+/* The same as a MATSHELL (MatMult only); W2FlowShiftedOperatorSet linearises it at rho with the given shift.
+   GetShift: whether A is such an operator, and its shift. */
+PetscErrorCode W2FlowCreateShiftedOperator(W2Flow *flow, Mat *A);
+PetscErrorCode W2FlowShiftedOperatorSet(Mat A, Vec rho, PetscReal shift);
+PetscErrorCode W2FlowShiftedOperatorGetShift(Mat A, PetscBool *is, PetscReal *shift);
 /* the largest stable, positivity-preserving forward-Euler step for the state of diag */
 PetscReal W2FlowExplicitStepLimit(const W2Flow *flow, const W2FlowDiagnostics *diag);
 
 /* Create a TS for the flow: RHS function and Jacobian (IFunction/IJacobian for IMEX methods: arkimex, rosw,
    eimex), positivity checks, defaults (ssp explicit; implicit: Newton rtol 1e-10, PC built once per step,
    Eisenstat-Walker), then TSSetFromOptions. -flow_jacobian analytic|mf, -flow_pc fft|hypre,
-   -flow_pc_fft_plan estimate|measure. */
+   -flow_pc_fft_plan estimate|measure, -flow_operator shell|assembled (the Newton operator: a stencil MATSHELL,
+   the default with the FFT preconditioner, or the assembled AIJ matrix, which every other PC needs). */
 PetscErrorCode W2FlowCreateTS(W2Flow *flow, TS *ts);
