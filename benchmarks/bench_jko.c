@@ -12,15 +12,16 @@
     bfm_iteration sd_evaluate + precond: one forward step of the default method (no step halvings)
     grid_iteration ct_forward + precond: the same with -jko_bfm_ctransform grid
     jko_step      one W2JKOStep (jsd toward a three-Gaussian mixture from a Gaussian, -jko_tau 1e-2,
-                  -jko_rtol 1e-6): the whole solve, with its iterations; per_iteration = jko_step / iterations
-                  (halvings and backward trials included)
+                  -jko_rtol 1e-6) by the -jko_type given (bfm by default, newton: jko/newton.c): the whole
+                  solve, with its iterations; per_iteration = jko_step / iterations (halvings, backward
+                  trials and, for newton, the coarse levels included; newton counts the finest level's)
   prints one line per measurement: N what seconds ratio reps extra; seconds is the median over repeats
   (min_s, the fastest, is printed too: less sensitive to other load on the machine); ratio = seconds / fft_pair.
   Options: -bench_sizes 128,256,512  -bench_what blocks,step  -bench_budget 1.0 (seconds of repeats per block)
            -bench_exact false (blocks without the exact evaluation)
            -bench_tau 1e-2 -bench_rtol 1e-6 -bench_div jsd.
   W2 against POT (benchmarks/bench_jko_pot.py): -bench_w2 A.h5,B.h5 times W2DistanceFiles on two stored
-  densities (-bench_w2_repeats 5) and prints W2^2, iterations and seconds.
+  densities (-bench_w2_repeats 5) by the -jko_type given and prints W2^2, iterations and seconds.
 */
 #include <fftw3.h>
 #include "bench_common.h"
@@ -218,8 +219,10 @@ static PetscErrorCode BenchSize(PetscInt N, PetscBool blocks, PetscBool exact, P
     double    t0 = MPI_Wtime(), t1;
     PetscCall(W2JKOStep(jko, rho, next, &info));
     t1 = MPI_Wtime() - t0;
-    PetscCall(PetscPrintf(PETSC_COMM_SELF, "%5" PetscInt_FMT " %-14s %.4e %10.1f %5d iterations %" PetscInt_FMT " rel_gap %.2e per_iteration %.1f pairs (%s, tau %g, rtol %g)\n", N, "jko_step", t1, t1 / unit, 1, info.iterations, (double)info.rel_gap,
-                          info.iterations ? t1 / unit / info.iterations : 0.0, div_type, (double)tau, (double)rtol));
+    const char *type;
+    PetscCall(W2JKOGetType(jko, &type));
+    PetscCall(PetscPrintf(PETSC_COMM_SELF, "%5" PetscInt_FMT " %-14s %.4e %10.1f %5d iterations %" PetscInt_FMT " rel_gap %.2e per_iteration %.1f pairs (%s, %s, tau %g, rtol %g)\n", N, "jko_step", t1, t1 / unit, 1, info.iterations, (double)info.rel_gap,
+                          info.iterations ? t1 / unit / info.iterations : 0.0, type, div_type, (double)tau, (double)rtol));
   }
   fftw_destroy_plan(b.r2c);
   fftw_destroy_plan(b.c2r);

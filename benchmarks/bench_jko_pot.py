@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""W2 on the periodic N x N grid by bfm (bench_jko -bench_w2, in-process timing) beside POT's exact
+"""W2 on the periodic N x N grid by bfm or newton (bench_jko -bench_w2 -jko_type METHOD, in-process timing) beside POT's exact
 linear program ot.emd2 on the periodic cost matrix of the cell centres (docs/benchmarks.md).
 
 Two wrapped Gaussians of sigma 0.1, A centred (0.35, 0.4) and B its translate by v = (0.25, 0.15). On the
@@ -7,7 +7,7 @@ torus there is no closed form (a translation is not optimal there: its potential
 W2^2 < |v|^2 in general; |v|^2 = 0.085 is printed as a scale only, column *_err). The reference is POT at
 the same N; the discretisation error is the change of POT's value between N/2 and N.
 
-usage: bench_jko_pot.py BUILD_DIR [N ...]   (default N: 32 64; POT is run at N <= 64)
+usage: bench_jko_pot.py [--method bfm|newton] BUILD_DIR [N ...]   (default bfm; N: 32 64; POT is run at N <= 64)
 """
 import os, subprocess, sys, tempfile, time
 
@@ -41,11 +41,17 @@ def periodic_cost(n):
 
 
 def main():
-    build = sys.argv[1]
-    sizes = [int(a) for a in sys.argv[2:]] or [32, 64]
+    args, method = sys.argv[1:], "bfm"
+    if args[:1] == ["--method"]:
+        method, args = args[1], args[2:]
+    if method not in ("bfm", "newton"):
+        sys.exit(f"bench_jko_pot.py: --method must be bfm or newton, got {method}")
+    build = args[0]
+    sizes = [int(a) for a in args[1:]] or [32, 64]
     bench = os.path.join(build, "benchmarks", "bench_jko")
     print(f"|v|^2 = {EXACT:.10e} (a scale, not the torus W2^2)")
-    print("    N  bfm_W2^2           bfm_err    bfm_s      its  POT_W2^2           POT_err    POT_s      POT/bfm  |bfm-POT|/POT")
+    m = method[:3]
+    print(f"    N  {m}_W2^2           {m}_err    {m}_s      its  POT_W2^2           POT_err    POT_s      POT/{m}  |{m}-POT|/POT")
     with tempfile.TemporaryDirectory() as tmp:
         for n in sizes:
             a, b = density(n, CA, SA), density(n, CB, SB)
@@ -53,7 +59,7 @@ def main():
             for f, d in ((fa, a), (fb, b)):
                 with h5py.File(f, "w") as h:
                     h["rho"] = d
-            out = subprocess.run([bench, "-bench_w2", f"{fa},{fb}", "-bench_w2_repeats", "1", "-jko_rtol", RTOL, "-jko_w2_marginal_tol", "1e-4", "-jko_max_it", "50000"],
+            out = subprocess.run([bench, "-bench_w2", f"{fa},{fb}", "-bench_w2_repeats", "1", "-jko_rtol", RTOL, "-jko_w2_marginal_tol", "1e-4", "-jko_max_it", "50000", "-jko_type", method],
                                  capture_output=True, text=True, check=True).stdout.split()
             w2, its, secs = float(out[1]), int(out[3]), float(out[-1])
             line = f"{n:5d}  {w2:.10e}  {abs(w2 - EXACT) / EXACT:.2e}  {secs:.3e}  {its:4d}"

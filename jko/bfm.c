@@ -65,30 +65,7 @@ typedef struct {
   PetscInt      back_steps; /* backward steps kept in the last solve */
 } BFM;
 
-typedef struct {
-  const PetscReal *mu, *nu; /* nu: the W2 target, NULL for a JKO step */
-  PetscReal        tau;
-} Problem;
-
-static PetscReal ConjOf(W2JKO jko, const Problem *pb, const PetscReal phi[])
-{
-  if (pb->nu) {
-    PetscReal s = 0;
-    for (PetscInt p = 0; p < jko->torus.n; p++) s += phi[p] * pb->nu[p];
-    return s * jko->torus.dV;
-  }
-  return W2JKOConjEnergy(jko->div, &jko->torus, jko->q, phi);
-}
-
-static void DensityOf(W2JKO jko, const Problem *pb, const PetscReal phi[], PetscReal rho[], PetscReal drho[])
-{
-  if (pb->nu) {
-    for (PetscInt p = 0; p < jko->torus.n; p++) {
-      rho[p]  = pb->nu[p];
-      drho[p] = 0;
-    }
-  } else W2JKODensityOf(jko->div, &jko->torus, jko->q, phi, rho, drho);
-}
+typedef W2DualProblem Problem; /* dual.c */
 
 static PetscReal Dot(const W2Torus *t, const PetscReal a[], const PetscReal b[])
 {
@@ -153,7 +130,7 @@ static PetscErrorCode Precondition(W2JKO jko, BFM *b, const Problem *pb, const P
 static PetscErrorCode Forward(W2JKO jko, BFM *b, const Problem *pb, const PetscReal phi[], Eval *ev)
 {
   PetscFunctionBeginUser;
-  ev->estar    = ConjOf(jko, pb, phi);
+  ev->estar    = W2DualConj(jko, pb, phi);
   ev->feasible = (PetscBool)!PetscIsInfOrNanReal(ev->estar);
   if (!ev->feasible) PetscFunctionReturn(0);
   if (b->exact) {
@@ -190,12 +167,12 @@ static PetscErrorCode BackStep(W2JKO jko, BFM *b, const Problem *pb, Eval **cur,
   PetscFunctionBeginUser;
   PetscCall(PetscArraycpy(b->psi, (*cur)->psi, t->n));
   PetscCall(W2CTransformApply(b->ct, pb->tau, PETSC_TRUE, b->psi, &b->back));
-  estar = ConjOf(jko, pb, b->back.value);
+  estar = W2DualConj(jko, pb, b->back.value);
   if (PetscIsInfOrNanReal(estar)) {
     b->use_back = PETSC_FALSE;
     PetscFunctionReturn(0);
   }
-  DensityOf(jko, pb, b->back.value, b->rhophi, b->drho);
+  W2DualDensity(jko, pb, b->back.value, b->rhophi, b->drho);
   ival = Dot(t, b->psi, pb->mu) - estar;
   PetscCall(W2CTransformPush(b->ct, &b->back, b->rhophi, b->bpush, &dummy, NULL));
   for (PetscInt p = 0; p < t->n; p++) b->g[p] = pb->mu[p] - b->bpush[p];
@@ -207,7 +184,7 @@ static PetscErrorCode BackStep(W2JKO jko, BFM *b, const Problem *pb, Eval **cur,
     PetscReal e2, i2;
     for (PetscInt p = 0; p < t->n; p++) b->psitrial[p] = b->psi[p] + *sigma * b->d[p];
     PetscCall(W2CTransformApply(b->ct, pb->tau, PETSC_TRUE, b->psitrial, &b->backtrial));
-    e2 = ConjOf(jko, pb, b->backtrial.value);
+    e2 = W2DualConj(jko, pb, b->backtrial.value);
     i2 = Dot(t, b->psitrial, pb->mu) - e2;
     if (!PetscIsInfOrNanReal(e2) && i2 >= ival) {
       *sigma   = AdaptStep(*sigma, gd > 0 ? (i2 - ival) / (*sigma * gd) : 1.0);
@@ -228,37 +205,6 @@ static PetscErrorCode BackStep(W2JKO jko, BFM *b, const Problem *pb, Eval **cur,
     b->back_steps++;
   } else b->use_back = PETSC_FALSE;
   PetscFunctionReturn(0);
-}
-
-/* Convergence measures of the current evaluation (see the top of the file and jko.h); primal and dual are
-   reported without the constant cell-spread term, so that primal - dual = gap. */
-static void Measure(W2JKO jko, const Problem *pb, const PetscReal phi[], const Eval *ev, PetscReal energy_mu, PetscReal spread, W2JKOInfo *info)
-{
-  const W2Torus *t = &jko->torus;
-  info->w2sq       = ev->cost - spread;
-  if (pb->nu) {
-    PetscReal tv = 0;
-    for (PetscInt p = 0; p < t->n; p++) tv += PetscAbsReal(ev->push[p] - pb->nu[p]);
-    info->marginal = 0.5 * tv * t->dV;
-    info->primal   = info->w2sq;
-    info->dual     = 2.0 * ev->dual - spread;
-    info->gap      = PetscAbsReal(info->primal - info->dual);
-    /* relative to W2^2 plus the grid's resolution sum_a h_a^2/12: smaller distances are not resolved */
-    info->rel_gap = info->gap / (PetscMax(info->w2sq, 0.0) + spread);
-  } else {
-    const PetscReal e = W2JKOEnergy(jko->div, t, jko->q, ev->push);
-    info->primal      = e + info->w2sq / (2.0 * pb->tau);
-    info->dual        = ev->dual - spread / (2.0 * pb->tau);
-    info->gap         = W2JKOFenchelGap(jko->div, t, jko->q, ev->push, phi);
-    info->rel_gap     = info->gap / PetscMax(info->w2sq / (2.0 * pb->tau) + PetscAbsReal(energy_mu - e), PETSC_SMALL * PETSC_SMALL);
-    info->marginal    = 0;
-  }
-}
-
-static PetscBool Converged(W2JKO jko, const Problem *pb, const W2JKOInfo *info)
-{
-  if (pb->nu) return (PetscBool)((info->rel_gap <= jko->rtol || info->gap <= jko->atol) && info->marginal <= jko->marginal_tol);
-  return (PetscBool)(info->rel_gap <= jko->rtol || info->gap <= jko->atol);
 }
 
 /* Dual ascent from the potential in b->phi; on return b->ev[0 or 1] (*final) holds the last evaluation. */
@@ -287,21 +233,18 @@ static PetscErrorCode Solve(W2JKO jko, const Problem *pb, Eval **final, W2JKOInf
     for (PetscInt p = 0; p < t->n; p++) b->wmu[p] = PetscMax(pb->mu[p], b->weight_floor * mean);
   }
   /* int mu |x - centre|^2 over the cells: the spread term of the semi-discrete cost (none when mu is read at the nodes) */
-  if (b->exact) {
-    for (PetscInt p = 0; p < t->n; p++) spread += pb->mu[p];
-    spread *= t->dV * (t->h[0] * t->h[0] + (t->dim == 2 ? t->h[1] * t->h[1] : 0.0)) / 12.0;
-  }
+  if (b->exact) spread = W2DualSpread(t, pb->mu);
   PetscCall(Forward(jko, b, pb, b->phi, cur));
   PetscCheck(cur->feasible, jko->comm, PETSC_ERR_ARG_OUTOFRANGE, "bfm: the initial potential lies outside the domain of f* (-div_type %s)", jko->div ? jko->div->type : "none");
   for (it = 0;; it++) {
     PetscReal curv = 1, gd;
     PetscBool accepted = PETSC_FALSE;
-    Measure(jko, pb, b->phi, cur, energy_mu, spread, info);
+    W2DualMeasure(jko, pb, b->phi, cur->push, cur->cost, cur->dual, energy_mu, spread, info);
     PetscCall(W2JKOMonitorLine(jko, "bfm", it, info->dual, info->gap, info->rel_gap, sigma));
-    info->converged = Converged(jko, pb, info);
+    info->converged = W2DualConverged(jko, pb, info);
     if (info->converged || it >= jko->max_it || stalled) break;
     /* forward step: phi += sigma (theta + tau(-Lap))^-1 (T#mu - rho_phi) */
-    DensityOf(jko, pb, b->phi, b->rhophi, b->drho);
+    W2DualDensity(jko, pb, b->phi, b->rhophi, b->drho);
     for (PetscInt p = 0; p < t->n; p++) b->g[p] = cur->push[p] - b->rhophi[p];
     PetscCall(Precondition(jko, b, pb, b->g, b->d, &curv));
     gd = Dot(t, b->g, b->d);
@@ -342,12 +285,11 @@ static PetscErrorCode StepBFM(W2JKO jko, const PetscReal mu[], PetscReal rho[], 
 {
   BFM           *b  = (BFM *)jko->data;
   const W2Torus *t  = &jko->torus;
-  Problem        pb = {mu, NULL, jko->tau};
+  Problem        pb = {mu, NULL, jko->tau, &jko->torus, jko->q};
   Eval          *ev;
 
   PetscFunctionBeginUser;
-  /* start from the potential of P_{k-1}: phi = f'(mu/q), the solution when tau -> 0 */
-  for (PetscInt p = 0; p < t->n; p++) b->phi[p] = jko->div->df(jko->div, mu[p] / jko->q[p]);
+  W2DualJKOStart(jko, mu, b->phi);
   b->use_back = b->back_set ? b->back_opt : PETSC_FALSE;
   PetscCall(Solve(jko, &pb, &ev, info));
   PetscCall(PetscArraycpy(rho, ev->push, t->n));
@@ -360,7 +302,7 @@ static PetscErrorCode DistanceBFM(W2JKO jko, const PetscReal mu[], const PetscRe
 {
   BFM           *b  = (BFM *)jko->data;
   const W2Torus *t  = &jko->torus;
-  Problem        pb = {mu, nu, 1.0};
+  Problem        pb = {mu, nu, 1.0, &jko->torus, jko->q};
   Eval          *ev;
 
   PetscFunctionBeginUser;
@@ -434,6 +376,7 @@ PetscErrorCode W2JKOCreate_BFM(W2JKO jko)
   b->exact        = PETSC_TRUE;
   /* plan once per grid: c-transform workspace and FFT plans are reused by every step */
   PetscCall(W2SemiDiscreteCreate(t, &b->sd));
+  PetscCall(W2SemiDiscreteSetComm(b->sd, jko->comm)); /* the clipping split over the ranks by rows */
   PetscCall(W2CTransformCreate(t, &b->ct));
   PetscCall(W2PoissonCreate(t, &b->pc));
   for (PetscInt k = 0; k < 2; k++) {

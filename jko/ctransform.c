@@ -241,7 +241,9 @@ PetscErrorCode W2SemiDiscreteCreate(const W2Torus *t, W2SemiDiscrete **sd)
 
   PetscFunctionBeginUser;
   PetscCall(PetscNew(&s));
-  s->t = *t;
+  s->t    = *t;
+  s->comm = PETSC_COMM_SELF;
+  s->size = 1;
   PetscCall(PetscMalloc3(window, &s->hull, window + 1, &s->z, t->n, &s->stage));
   PetscCall(PetscMalloc4(t->n, &s->row_arg, 2 * t->n, &s->centre, 2 * t->n, &s->corner, 2 * t->n, &s->bary));
   s->rowcap = window;
@@ -250,6 +252,7 @@ PetscErrorCode W2SemiDiscreteCreate(const W2Torus *t, W2SemiDiscrete **sd)
   s->ncap = 64;
   PetscCall(PetscMalloc5(s->ncap, &s->cand1, s->ncap, &s->cand2, s->ncap, &s->cphi, s->ncap + 8, &s->px, s->ncap + 8, &s->py));
   PetscCall(PetscMalloc3(s->ncap + 8, &s->wx, s->ncap + 8, &s->wy, s->ncap, &s->piece));
+  PetscCall(PetscMalloc2(s->ncap + 8, &s->plab, s->ncap + 8, &s->wlab));
   *sd = s;
   PetscFunctionReturn(0);
 }
@@ -264,7 +267,25 @@ PetscErrorCode W2SemiDiscreteDestroy(W2SemiDiscrete **sd)
   PetscCall(PetscFree3((*sd)->cellg, (*sd)->colmin, (*sd)->rows));
   PetscCall(PetscFree5((*sd)->cand1, (*sd)->cand2, (*sd)->cphi, (*sd)->px, (*sd)->py));
   PetscCall(PetscFree3((*sd)->wx, (*sd)->wy, (*sd)->piece));
+  PetscCall(PetscFree2((*sd)->plab, (*sd)->wlab));
+  /* grown one by one (PetscRealloc): freed one by one */
+  PetscCall(PetscFree((*sd)->hrow));
+  PetscCall(PetscFree((*sd)->hcol));
+  PetscCall(PetscFree((*sd)->hval));
+  PetscCall(PetscFree((*sd)->fc));
+  PetscCall(PetscFree((*sd)->fe));
+  PetscCall(PetscFree((*sd)->flen));
+  PetscCall(PetscFree((*sd)->rw));
+  PetscCall(PetscFree((*sd)->rv));
   PetscCall(PetscFree(*sd));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode W2SemiDiscreteSetHessian(W2SemiDiscrete *sd, PetscBool hessian)
+{
+  PetscFunctionBeginUser;
+  sd->hessian = hessian;
+  sd->nh      = 0;
   PetscFunctionReturn(0);
 }
 
@@ -393,28 +414,58 @@ static PetscReal GlobalMin(const W2SemiDiscrete *s, const PetscReal phi[], Petsc
   return best;
 }
 
-/* Sutherland-Hodgman: clip the convex polygon (x, y)[n] by al0 x + al1 y <= be; returns the new count */
-static PetscInt ClipHalfPlane(PetscInt n, PetscReal *x, PetscReal *y, PetscReal al0, PetscReal al1, PetscReal be, PetscReal *wx, PetscReal *wy)
+/* Sutherland-Hodgman: clip the convex polygon (x, y)[n] by al0 x + al1 y <= be; returns the new count.
+   lab[k] names the half-plane that made the edge from vertex k to k + 1: an edge cut along this line gets
+   `e`, and so does a kept edge lying on the line within round-off (a facet along the cell boundary). */
+static PetscInt ClipHalfPlane(PetscInt n, PetscReal *x, PetscReal *y, PetscInt *lab, PetscReal al0, PetscReal al1, PetscReal be, PetscInt e, PetscReal *wx, PetscReal *wy, PetscInt *wlab)
 {
-  PetscInt m = 0;
+  const PetscReal tol = 1e-12 * (PetscAbsReal(al0) + PetscAbsReal(al1) + PetscAbsReal(be));
+  PetscInt        m   = 0;
   for (PetscInt k = 0; k < n; k++) {
     const PetscInt  l  = (k + 1) % n;
     const PetscReal fk = al0 * x[k] + al1 * y[k] - be, fl = al0 * x[l] + al1 * y[l] - be;
     if (fk <= 0) {
-      wx[m]   = x[k];
-      wy[m++] = y[k];
+      wx[m]     = x[k];
+      wlab[m]   = ((fk == 0 && fl > 0) || (PetscAbsReal(fk) <= tol && PetscAbsReal(fl) <= tol)) ? e : lab[k];
+      wy[m++]   = y[k];
     }
     if ((fk < 0 && fl > 0) || (fk > 0 && fl < 0)) {
       const PetscReal c = fk / (fk - fl);
       wx[m]             = x[k] + c * (x[l] - x[k]);
+      wlab[m]           = fk < 0 ? e : lab[k]; /* leaving: the cut follows; entering: the rest of edge k */
       wy[m++]           = y[k] + c * (y[l] - y[k]);
     }
   }
   for (PetscInt k = 0; k < m; k++) {
-    x[k] = wx[k];
-    y[k] = wy[k];
+    x[k]   = wx[k];
+    y[k]   = wy[k];
+    lab[k] = wlab[k];
   }
   return m;
+}
+
+/* room for `need` entries in the growable arrays a, b, c (capacity *cap) */
+static PetscErrorCode GrowTriplets(PetscInt need, PetscInt *cap, PetscInt **a, PetscInt **b, PetscReal **c)
+{
+  PetscFunctionBeginUser;
+  if (need <= *cap) PetscFunctionReturn(0);
+  *cap = PetscMax(2 * *cap, PetscMax(need, 1024));
+  PetscCall(PetscRealloc(sizeof(PetscInt) * (size_t)*cap, a));
+  PetscCall(PetscRealloc(sizeof(PetscInt) * (size_t)*cap, b));
+  PetscCall(PetscRealloc(sizeof(PetscReal) * (size_t)*cap, c));
+  PetscFunctionReturn(0);
+}
+
+/* one facet of the Laguerre diagram between the (wrapped) sites r and c: weight v, see jkoimpl.h */
+static inline PetscErrorCode AddFacet(W2SemiDiscrete *s, PetscInt r, PetscInt c, PetscReal v)
+{
+  PetscFunctionBeginUser;
+  if (r == c || v == 0) PetscFunctionReturn(0); /* two images of one site: their facet does not move */
+  PetscCall(GrowTriplets(s->nh + 1, &s->hcap, &s->hrow, &s->hcol, &s->hval));
+  s->hrow[s->nh]   = r;
+  s->hcol[s->nh]   = c;
+  s->hval[s->nh++] = v;
+  PetscFunctionReturn(0);
 }
 
 static PetscErrorCode Grow(W2SemiDiscrete *s, PetscInt need)
@@ -433,6 +484,8 @@ static PetscErrorCode Grow(W2SemiDiscrete *s, PetscInt need)
     PetscCall(PetscArraycpy(cp, s->cphi, s->nc));
     PetscCall(PetscFree5(s->cand1, s->cand2, s->cphi, s->px, s->py));
     PetscCall(PetscFree3(s->wx, s->wy, s->piece));
+    PetscCall(PetscFree2(s->plab, s->wlab));
+    PetscCall(PetscMalloc2(cap + 8, &s->plab, cap + 8, &s->wlab));
     s->cand1 = c1; s->cand2 = c2; s->cphi = cp; s->px = px; s->py = py; s->wx = wx; s->wy = wy; s->piece = pc;
     s->ncap = cap;
   }
@@ -459,21 +512,33 @@ static PetscErrorCode CellPieces(W2SemiDiscrete *s, const PetscReal phi[], Petsc
   for (PetscInt pass = 0;; pass++) {
     const PetscInt nc = s->nc;
     PetscInt       np = 0;
+    s->nf             = 0;
     PetscCheck(pass < 100, PETSC_COMM_SELF, PETSC_ERR_PLIB, "semi-discrete transform: the Laguerre cells of cell (%" PetscInt_FMT ",%" PetscInt_FMT ") did not settle", i, j);
     for (PetscInt c = 0; c < nc; c++) {
       PetscReal      *x = s->px, *y = s->py;
+      PetscInt       *lab = s->plab;
       const PetscReal sc0 = (PetscReal)(s->cand1[c] - i), sc1 = (PetscReal)(s->cand2[c] - j);
-      PetscInt        n = 4;
+      PetscInt        n = 4, nf0 = s->nf;
       x[0] = -0.5; x[1] = 0.5; x[2] = 0.5; x[3] = -0.5;
       y[0] = -0.5; y[1] = -0.5; y[2] = 0.5; y[3] = 0.5;
+      lab[0] = lab[1] = lab[2] = lab[3] = -1;
       for (PetscInt e = 0; e < nc && n > 0; e++) {
         PetscReal sd0, sd1;
         if (e == c) continue;
         sd0 = (PetscReal)(s->cand1[e] - i);
         sd1 = (PetscReal)(s->cand2[e] - j);
-        n   = ClipHalfPlane(n, x, y, 2.0 * a0 * (sd0 - sc0), 2.0 * a1 * (sd1 - sc1), s->cphi[e] - s->cphi[c] + a0 * (sd0 * sd0 - sc0 * sc0) + a1 * (sd1 * sd1 - sc1 * sc1), s->wx, s->wy);
+        n   = ClipHalfPlane(n, x, y, lab, 2.0 * a0 * (sd0 - sc0), 2.0 * a1 * (sd1 - sc1), s->cphi[e] - s->cphi[c] + a0 * (sd0 * sd0 - sc0 * sc0) + a1 * (sd1 * sd1 - sc1 * sc1), e, s->wx, s->wy, s->wlab);
       }
       if (n < 3) continue;
+      if (s->hessian) /* the facets of this piece: edges cut by another candidate, lengths in physical units */
+        for (PetscInt k = 0; k < n; k++) {
+          const PetscInt l = (k + 1) % n;
+          if (lab[k] < 0) continue;
+          PetscCall(GrowTriplets(s->nf + 1, &s->fcap, &s->fc, &s->fe, &s->flen));
+          s->fc[s->nf]     = c;
+          s->fe[s->nf]     = lab[k];
+          s->flen[s->nf++] = PetscSqrtReal(PetscSqr((x[l] - x[k]) * s->t.h[0]) + PetscSqr((y[l] - y[k]) * s->t.h[1]));
+        }
       for (PetscInt k = 0; k < n; k++) {
         const PetscReal fc = s->cphi[c] + a0 * (x[k] - sc0) * (x[k] - sc0) + a1 * (y[k] - sc1) * (y[k] - sc1);
         PetscInt        g1 = 0, g2 = 0;
@@ -503,6 +568,7 @@ static PetscErrorCode CellPieces(W2SemiDiscrete *s, const PetscReal phi[], Petsc
         pc->YY /= 12.0;
         pc->c = c;
         if (pc->A > 0) np++;
+        else s->nf = nf0;
       }
     }
     if (s->nc == nc) {
@@ -510,6 +576,103 @@ static PetscErrorCode CellPieces(W2SemiDiscrete *s, const PetscReal phi[], Petsc
       break;
     }
   }
+  PetscFunctionReturn(0);
+}
+
+/* one piece's mass, first moments (the barycentric map), cost and dual term, added to the sums */
+static inline void AddPiece(PetscInt w, const PetscReal v[5], PetscReal push[], PetscReal bary[], PetscReal *C, PetscReal *D)
+{
+  push[w] += v[0];
+  bary[2 * w] += v[1];
+  bary[2 * w + 1] += v[2];
+  *C += v[3];
+  *D += v[4];
+}
+
+/* split over ranks: the pieces are kept in cell order and added after the cells of every rank are known */
+static PetscErrorCode RecordPiece(W2SemiDiscrete *s, PetscInt w, const PetscReal v[5])
+{
+  PetscFunctionBeginUser;
+  if (s->nr + 1 > s->rcap) {
+    s->rcap = PetscMax(2 * s->rcap, 4096);
+    PetscCall(PetscRealloc(sizeof(PetscInt) * (size_t)s->rcap, &s->rw));
+    PetscCall(PetscRealloc(sizeof(PetscReal) * 5 * (size_t)s->rcap, &s->rv));
+  }
+  s->rw[s->nr] = w;
+  PetscCall(PetscArraycpy(s->rv + 5 * s->nr++, v, 5));
+  PetscFunctionReturn(0);
+}
+
+/* concatenate over the ranks, in rank order, the arrays *a of width values (type, esize bytes each) per
+   entry, cnt[r] entries on rank r; *a is reallocated to hold the total */
+static PetscErrorCode Gather(MPI_Comm comm, PetscMPIInt size, const PetscMPIInt cnt[], const PetscMPIInt off[], PetscInt total, MPI_Datatype type, size_t esize, PetscInt width, void **a)
+{
+  const size_t bytes = esize * ((size_t)width * total + 1);
+  void        *all;
+  PetscMPIInt *c, *o, rank;
+
+  PetscFunctionBeginUser;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  PetscCall(PetscMalloc(bytes, &all));
+  PetscCall(PetscMalloc2(size, &c, size, &o));
+  for (PetscMPIInt r = 0; r < size; r++) {
+    c[r] = (PetscMPIInt)(width * cnt[r]);
+    o[r] = (PetscMPIInt)(width * off[r]);
+  }
+  PetscCallMPI(MPI_Allgatherv(*a, c[rank], type, all, c, o, type, comm));
+  PetscCall(PetscRealloc(bytes, a));
+  PetscCall(PetscMemcpy(*a, all, bytes));
+  PetscCall(PetscFree(all));
+  PetscCall(PetscFree2(c, o));
+  PetscFunctionReturn(0);
+}
+
+/* the ranks' pieces and Hessian triplets, concatenated in rank order (= row order, = the serial cell order)
+   and added on every rank in that order: the same bits as one rank, on every rank (redundant solves follow) */
+static PetscErrorCode Combine(W2SemiDiscrete *s, PetscReal push[], PetscReal *D, PetscReal *C)
+{
+  PetscMPIInt *cnt, *off, mine[2] = {(PetscMPIInt)s->nr, (PetscMPIInt)s->nh}, *both;
+  PetscInt     total = 0, htotal = 0;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscMalloc3(s->size, &cnt, s->size, &off, 2 * s->size, &both));
+  PetscCallMPI(MPI_Allgather(mine, 2, MPI_INT, both, 2, MPI_INT, s->comm));
+  for (PetscMPIInt r = 0; r < s->size; r++) {
+    cnt[r] = both[2 * r];
+    off[r] = (PetscMPIInt)total;
+    total += cnt[r];
+  }
+  PetscCall(Gather(s->comm, s->size, cnt, off, total, MPIU_INT, sizeof(PetscInt), 1, (void **)&s->rw));
+  PetscCall(Gather(s->comm, s->size, cnt, off, total, MPIU_REAL, sizeof(PetscReal), 5, (void **)&s->rv));
+  s->rcap = total; /* every array holds at least this many */
+  for (PetscInt k = 0; k < total; k++) AddPiece(s->rw[k], s->rv + 5 * k, push, s->bary, C, D);
+  s->nr = 0;
+  if (s->hessian) {
+    for (PetscMPIInt r = 0; r < s->size; r++) {
+      cnt[r] = both[2 * r + 1];
+      off[r] = (PetscMPIInt)htotal;
+      htotal += cnt[r];
+    }
+    PetscCall(Gather(s->comm, s->size, cnt, off, htotal, MPIU_INT, sizeof(PetscInt), 1, (void **)&s->hrow));
+    PetscCall(Gather(s->comm, s->size, cnt, off, htotal, MPIU_INT, sizeof(PetscInt), 1, (void **)&s->hcol));
+    PetscCall(Gather(s->comm, s->size, cnt, off, htotal, MPIU_REAL, sizeof(PetscReal), 1, (void **)&s->hval));
+    s->hcap = htotal;
+    s->nh   = htotal;
+  }
+  PetscCall(PetscFree3(cnt, off, both));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode W2SemiDiscreteSetComm(W2SemiDiscrete *sd, MPI_Comm comm)
+{
+  PetscMPIInt size, rank;
+
+  PetscFunctionBeginUser;
+  PetscCallMPI(MPI_Comm_size(comm, &size));
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  sd->comm = comm;
+  sd->size = sd->t.dim == 2 ? size : 1; /* 1-D costs O(N): every rank does it all */
+  sd->rank = sd->t.dim == 2 ? rank : 0;
   PetscFunctionReturn(0);
 }
 
@@ -523,6 +686,7 @@ PetscErrorCode W2SemiDiscreteEvaluate(W2SemiDiscrete *s, PetscReal tau, const Pe
   PetscFunctionBeginUser;
   PetscCall(PetscArrayzero(push, t->n));
   PetscCall(PetscArrayzero(s->bary, d * t->n));
+  s->nh = 0;
   if (d == 1) {
     /* the envelope over the whole unrolled line, swept against the cells [i - 1/2, i + 1/2] */
     PetscInt        m  = Envelope(N0, phi, 1, a0, -(N0 / 2) - 2, N0 + N0 / 2 + 1, s->hull, s->z), seg = 0;
@@ -546,6 +710,8 @@ PetscErrorCode W2SemiDiscreteEvaluate(W2SemiDiscrete *s, PetscReal tau, const Pe
           C += mi * h2 * m2;
           D += mi * (phi[w] * len + a0 * m2);
         }
+        /* a Laguerre end point in (lo, hi]: moving phi moves it by tau / |y_k - y_k'| per unit */
+        if (s->hessian && mi != 0 && s->z[g + 1] <= hi) PetscCall(AddFacet(s, w, Wrap(s->hull[g + 1], N0), mi * tau / (t->h[0] * (PetscReal)(s->hull[g + 1] - k) * t->dV)));
         if (s->z[g + 1] >= hi) break;
       }
     }
@@ -560,7 +726,8 @@ PetscErrorCode W2SemiDiscreteEvaluate(W2SemiDiscrete *s, PetscReal tau, const Pe
           centre_value[j * N0 + i] = phi[Wrap(k2, N1) * N0 + Wrap(k1, N0)] + a0 * (i - k1) * (i - k1) + a1 * (j - k2) * (j - k2);
         }
     Argmins2D(s, phi, a0, a1, -0.5, r1, r2);
-    for (PetscInt j = 0; j < N1; j++)
+    /* the clipping, the costly part, by rows of cells split over the ranks of s->comm (the rest is O(N)) */
+    for (PetscInt j = N1 * s->rank / s->size; j < N1 * (s->rank + 1) / s->size; j++)
       for (PetscInt i = 0; i < N0; i++) {
         const PetscReal mi = mu[j * N0 + i];
         PetscInt        np;
@@ -591,13 +758,18 @@ PetscErrorCode W2SemiDiscreteEvaluate(W2SemiDiscrete *s, PetscReal tau, const Pe
           const PetscInt  w   = Wrap(s->cand2[pc->c], N1) * N0 + Wrap(s->cand1[pc->c], N0);
           /* moments about the site: int (x - s)^2 = XX - 2 s X + s^2 A */
           const PetscReal m20 = pc->XX - 2.0 * sc0 * pc->X + sc0 * sc0 * pc->A, m02 = pc->YY - 2.0 * sc1 * pc->Y + sc1 * sc1 * pc->A;
-          push[w] += mi * pc->A;
-          s->bary[2 * w] += mi * (pc->X - sc0 * pc->A) * t->h[0];
-          s->bary[2 * w + 1] += mi * (pc->Y - sc1 * pc->A) * t->h[1];
-          C += mi * (t->h[0] * t->h[0] * m20 + t->h[1] * t->h[1] * m02);
-          D += mi * (s->cphi[pc->c] * pc->A + a0 * m20 + a1 * m02);
+          const PetscReal v[5] = {mi * pc->A, mi * (pc->X - sc0 * pc->A) * t->h[0], mi * (pc->Y - sc1 * pc->A) * t->h[1], mi * (t->h[0] * t->h[0] * m20 + t->h[1] * t->h[1] * m02), mi * (s->cphi[pc->c] * pc->A + a0 * m20 + a1 * m02)};
+          if (s->size > 1) PetscCall(RecordPiece(s, w, v));
+          else AddPiece(w, v, push, s->bary, &C, &D);
+        }
+        /* each facet is seen from both of its pieces: half from each side */
+        for (PetscInt f = 0; f < s->nf; f++) {
+          const PetscInt  c = s->fc[f], e = s->fe[f];
+          const PetscReal dist = PetscSqrtReal(PetscSqr((s->cand1[e] - s->cand1[c]) * t->h[0]) + PetscSqr((s->cand2[e] - s->cand2[c]) * t->h[1]));
+          PetscCall(AddFacet(s, Wrap(s->cand2[c], N1) * N0 + Wrap(s->cand1[c], N0), Wrap(s->cand2[e], N1) * N0 + Wrap(s->cand1[e], N0), 0.5 * mi * s->flen[f] * tau / (dist * t->dV)));
         }
       }
+    if (s->size > 1) PetscCall(Combine(s, push, &D, &C));
   }
   for (PetscInt p = 0; p < t->n; p++)
     for (PetscInt a = 0; a < d; a++) s->bary[d * p + a] = push[p] > 0 ? s->bary[d * p + a] / push[p] : 0.0;

@@ -5,11 +5,17 @@
 
 /* A JKO solver for one grid, divergence and target; the method is chosen by -jko_type from a registry.
    Life cycle: W2JKOCreate -> W2JKOSetFromOptions -> W2JKOStep / W2JKODistance (any number) -> W2JKODestroy.
-   Parallel runs gather the whole field on every rank and compute redundantly (identical on every
-   rank, so 1 and 2 ranks agree); this is correct but does not scale.
+   Parallel runs keep whole fields on every rank (O(N) memory per rank). entropic splits its work across the
+   ranks of the grid's communicator (per axis by lines, pointwise by points, blocks shared by MPI_Allgatherv,
+   sums over the whole array in the serial order: K ranks give the serial bits up to FFTW's rounding of a block
+   of lines; see jko/entropic.c); bfm and newton split the clipping of 2-D cells (their costly part) by rows
+   of cells and add the pieces in the serial order (the serial bits on every rank); the rest of their work,
+   O(N) per evaluation and newton's sparse solve, is redundant on every rank.
    bfm discretisation (jko/bfm.c): P_{k-1} is read as constant on each cell and P_k as masses at the cell
    centres (semi-discrete transport, exact Laguerre cells); W2^2 is reported without the constant cell
-   spread sum_a h_a^2/12, so a translation by whole cells gives |v|^2 exactly. */
+   spread sum_a h_a^2/12, so a translation by whole cells gives |v|^2 exactly.
+   newton (jko/newton.c): the same discrete problem and stopping rule as bfm, solved by damped Newton with
+   the exact Hessian of the semi-discrete dual (Kitagawa, Merigot, Thibert 2019). */
 typedef struct W2JKO_s *W2JKO;
 
 /* What one solve reports. Energies in units of F_f; lengths squared in units of the grid's L^2. */
@@ -40,8 +46,8 @@ PetscErrorCode W2JKORegister(const char name[], W2JKOCtor ctor);
 /* q is the target density (> 0); it is copied. div may be NULL for W2 distances only. */
 PetscErrorCode W2JKOCreate(W2Grid *grid, W2Divergence *div, Vec q, W2JKO *jko);
 PetscErrorCode W2JKOSetType(W2JKO jko, const char type[]);
-/* -jko_type bfm|entropic, -jko_tau, -jko_rtol, -jko_atol, -jko_max_it, -jko_error_if_not_converged,
-   -jko_monitor and the options of the type (-jko_bfm_*, -jko_epsilon*). */
+/* -jko_type bfm|entropic|newton, -jko_tau, -jko_rtol, -jko_atol, -jko_max_it, -jko_error_if_not_converged,
+   -jko_monitor and the options of the type (-jko_bfm_*, -jko_epsilon*, -jko_newton_*). */
 PetscErrorCode W2JKOSetFromOptions(W2JKO jko);
 PetscErrorCode W2JKOSetTau(W2JKO jko, PetscReal tau);
 PetscErrorCode W2JKOGetTau(W2JKO jko, PetscReal *tau);

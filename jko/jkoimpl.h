@@ -61,10 +61,27 @@ typedef struct {
   PetscInt   ncap, nc; /* 2-D clipping workspace: candidates, polygons, pieces */
   PetscInt  *cand1, *cand2;
   PetscReal *cphi, *px, *py, *wx, *wy;
+  PetscInt  *plab, *wlab; /* per polygon edge the candidate whose half-plane made it, -1 on the cell boundary */
   W2Piece   *piece;
+  /* Hessian (W2SemiDiscreteSetHessian): after each evaluation, nh facet triplets (hrow, hcol, hval), each
+     standing for hval (e_r e_c^T + e_c e_r^T - e_r e_r^T - e_c e_c^T) in d push / d phi (push as a density):
+     int over the facet of mu dsigma / (|y_r - y_c| / tau), per dV (Kitagawa, Merigot, Thibert 2019) */
+  PetscBool  hessian;
+  PetscInt   nh, hcap, nf, fcap;
+  PetscInt  *hrow, *hcol, *fc, *fe; /* fc, fe, flen: the labelled edges of the cell being clipped */
+  PetscReal *hval, *flen;
+  /* W2SemiDiscreteSetComm: 2-D cells clipped by rows split over the ranks, results combined on every rank */
+  MPI_Comm    comm;
+  PetscMPIInt rank, size;
+  PetscInt    nr, rcap, *rw; /* this rank's pieces: site, and mass, moments, cost, dual term (rv, 5 each) */
+  PetscReal  *rv;
 } W2SemiDiscrete;
 PetscErrorCode W2SemiDiscreteCreate(const W2Torus *t, W2SemiDiscrete **sd);
 PetscErrorCode W2SemiDiscreteDestroy(W2SemiDiscrete **sd);
+PetscErrorCode W2SemiDiscreteSetHessian(W2SemiDiscrete *sd, PetscBool hessian);
+/* every rank of comm calls each evaluation with the same arguments and receives the same results; the
+   clipping of 2-D cells is split by rows (default PETSC_COMM_SELF: all on one rank) */
+PetscErrorCode W2SemiDiscreteSetComm(W2SemiDiscrete *sd, MPI_Comm comm);
 PetscErrorCode W2SemiDiscreteEvaluate(W2SemiDiscrete *sd, PetscReal tau, const PetscReal phi[], const PetscReal mu[], PetscReal *dual, PetscReal push[], PetscReal *cost, PetscReal centre_value[]);
 
 /* ---- H^1 preconditioner by FFT (poisson.c): out = (theta + kappa (-Lap_h))^-1 g ----------------
@@ -123,7 +140,43 @@ PetscErrorCode W2JKOReportUnconverged(W2JKO jko, const char what[], const W2JKOI
 /* Print one monitor line (-jko_monitor). */
 PetscErrorCode W2JKOMonitorLine(W2JKO jko, const char method[], PetscInt it, PetscReal dual, PetscReal gap, PetscReal rel, PetscReal step);
 
+/* ---- the semi-discrete dual problem shared by bfm.c and newton.c (dual.c; see the top of bfm.c) -------
+   A JKO step (nu NULL): D(phi) = int mu Q[phi] - E*(phi); a W2 distance: E*(phi) = <phi, nu>, tau = 1. */
+typedef struct {
+  const PetscReal *mu, *nu; /* nu: the W2 target, NULL for a JKO step */
+  PetscReal        tau;
+  const W2Torus   *t;       /* the grid and target density q of the problem (newton.c also solves coarsened copies) */
+  const PetscReal *q;
+} W2DualProblem;
+PetscReal W2DualConj(W2JKO jko, const W2DualProblem *pb, const PetscReal phi[]);
+/* rho_phi and d rho_phi / d phi (W2: nu and 0) */
+void      W2DualDensity(W2JKO jko, const W2DualProblem *pb, const PetscReal phi[], PetscReal rho[], PetscReal drho[]);
+/* the start of a JKO step: the potential of P_{k-1}, phi = f'(mu/q), the solution when tau -> 0 */
+void      W2DualJKOStart(W2JKO jko, const PetscReal mu[], PetscReal phi[]);
+/* int mu |x - centre|^2 over the cells: the constant the semi-discrete cost carries and W2^2 is reported without */
+PetscReal W2DualSpread(const W2Torus *t, const PetscReal mu[]);
+/* info's w2sq, primal, dual, gap, rel_gap, marginal from one evaluation (push, cost, dual value D(phi)) */
+void      W2DualMeasure(W2JKO jko, const W2DualProblem *pb, const PetscReal phi[], const PetscReal push[], PetscReal cost, PetscReal dual, PetscReal energy_mu, PetscReal spread, W2JKOInfo *info);
+/* the stopping rule of W2JKOStep / W2JKODistance (jko.h) */
+PetscBool W2DualConverged(W2JKO jko, const W2DualProblem *pb, const W2JKOInfo *info);
+
 PetscErrorCode W2JKOCreate_BFM(W2JKO);
+PetscErrorCode W2JKOCreate_Newton(W2JKO);
 PetscErrorCode W2JKOCreate_Entropic(W2JKO);
-/* entropic.c, for tests and benchmarks: out_j = LSE_i in_i - c_ij/eps by the -jko_entropic_kernel in force (FFT values kept where their error bound <= delta); nlog: points summed in the log domain; worst: largest bound kept */
+/* entropic.c, for tests and benchmarks: out_j = LSE_i in_i - c_ij/eps by the -jko_entropic_kernel in force (FFT values kept where their error bound <= delta); nlog: points summed in the log domain; worst: largest bound kept.
+   Collective on jko->comm: in whole on every rank, out whole on every rank on return, nlog and worst over all ranks. */
 PetscErrorCode W2JKOEntropicGibbs(W2JKO jko, PetscReal eps, PetscReal delta, const PetscReal in[], PetscReal out[], PetscInt64 *nlog, PetscReal *worst);
+
+/* ---- the work split across the ranks of jko->comm (jko.c). The fields stay whole on every rank (O(N) memory per
+   rank); each rank computes one block (of lines, columns or points) and the blocks are then shared, so every rank
+   holds the same bits and sums them in the same order as one rank does. */
+/* the block [lo, hi) of n items rank `rank` of `size` computes (balanced; empty when n < size) */
+void           W2JKOBlock(PetscInt n, PetscMPIInt size, PetscMPIInt rank, PetscInt *lo, PetscInt *hi);
+/* field holds n items of bs contiguous values; each rank has written its W2JKOBlock of the items: now all of them */
+PetscErrorCode W2JKOShareBlocks(MPI_Comm comm, PetscInt n, PetscInt bs, PetscReal field[]);
+/* field is N0 x N1 (x fastest); each rank has written its W2JKOBlock of the N0 columns: now all of them (scratch: N0 N1 values) */
+PetscErrorCode W2JKOShareColumns(MPI_Comm comm, PetscInt N0, PetscInt N1, PetscReal field[], PetscReal scratch[]);
+/* terms[2p] = q f(rho/q), terms[2p+1] = the Fenchel-Young summand of W2JKOFenchelGap, for p in [p0, p1) */
+void           W2JKOEnergyGapTerms(const W2Divergence *div, const PetscReal q[], const PetscReal rho[], const PetscReal phi[], PetscInt p0, PetscInt p1, PetscReal terms[]);
+/* sum_p terms[bs p + k] dV in the order of p (+inf at the first +inf term): the serial sums' bits on every rank */
+PetscReal      W2JKOSumTerms(const W2Torus *t, PetscInt bs, PetscInt k, const PetscReal terms[]);

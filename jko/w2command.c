@@ -101,13 +101,13 @@ PetscErrorCode W2DistanceFiles(MPI_Comm comm, const char spec_a[], const char sp
   PetscCall(PetscOptionsString("-dataset", "Dataset read when a file is given without :dataset (default: fields/rho of a w2flow result, else rho)", NULL, dataset, dataset, sizeof(dataset), &dset));
   PetscCall(PetscOptionsInt("-step", "Time step of a dataset with a time axis (default: the last)", NULL, step, &step, NULL));
   PetscCall(PetscOptionsInt("-dim", "1 or 2: the grid dimension when the shape [A][B] is ambiguous (default: 2, or 1 for a 1-D w2flow result)", NULL, dim, &dim, &dimset));
-  PetscCall(PetscOptionsString("-method", "bfm (back-and-forth, any dimension), entropic (Sinkhorn, -jko_epsilon) or circle (exact, 1-D)", NULL, method, method, mlen, NULL));
+  PetscCall(PetscOptionsString("-method", "bfm (back-and-forth, any dimension), newton (damped Newton, semi-discrete), entropic (Sinkhorn, -jko_epsilon) or circle (exact, 1-D)", NULL, method, method, mlen, NULL));
   PetscOptionsEnd();
   PetscOptionsBegin(comm, "grid_", "Periodic grid on [0,Lx) x [0,Ly) (the sizes come from the datasets)", NULL);
   PetscCall(PetscOptionsReal("-Lx", "Period along x", NULL, L[0], &L[0], NULL));
   PetscCall(PetscOptionsReal("-Ly", "Period along y", NULL, L[1], &L[1], NULL));
   PetscOptionsEnd();
-  PetscCheck(!strcmp(method, "bfm") || !strcmp(method, "entropic") || !strcmp(method, "circle"), comm, PETSC_ERR_USER_INPUT, "-w2_method %s is not known (known: bfm, entropic, circle)", method);
+  PetscCheck(!strcmp(method, "bfm") || !strcmp(method, "newton") || !strcmp(method, "entropic") || !strcmp(method, "circle"), comm, PETSC_ERR_USER_INPUT, "-w2_method %s is not known (known: bfm, newton, entropic, circle)", method);
   PetscCheck(!dimset || dim == 1 || dim == 2, comm, PETSC_ERR_USER_INPUT, "-w2_dim must be 1 or 2, got %" PetscInt_FMT, dim);
   PetscCall(SplitSpec(comm, spec_a, dataset, pa, sizeof(pa), da, sizeof(da)));
   PetscCall(SplitSpec(comm, spec_b, dataset, pb, sizeof(pb), db, sizeof(db)));
@@ -123,7 +123,7 @@ PetscErrorCode W2DistanceFiles(MPI_Comm comm, const char spec_a[], const char sp
     N[1] = (PetscInt)dimsa[ra - 2];
   }
   PetscCheck(dimsb[rb - 1] == (hsize_t)N[0] && (dim == 1 || (rb >= 2 && dimsb[rb - 2] == (hsize_t)N[1])), comm, PETSC_ERR_USER_INPUT, "w2: '%s:%s' and '%s:%s' are on different grids (%" PetscInt_FMT " x %" PetscInt_FMT " against the other's last axes)", pa, da, pb, db, N[1], N[0]);
-  PetscCheck(strcmp(method, "circle") || dim == 1, comm, PETSC_ERR_USER_INPUT, "-w2_method circle is exact on the circle only: the grid is 2-D (use bfm or entropic)");
+  PetscCheck(strcmp(method, "circle") || dim == 1, comm, PETSC_ERR_USER_INPUT, "-w2_method circle is exact on the circle only: the grid is 2-D (use bfm, newton or entropic)");
   PetscCall(W2GridCreateWithSizes(comm, dim, N, L, 1, &grid));
   PetscCall(DMCreateGlobalVector(grid->da, &a));
   PetscCall(VecDuplicate(a, &b));
@@ -143,10 +143,15 @@ PetscErrorCode W2DistanceFiles(MPI_Comm comm, const char spec_a[], const char sp
   PetscCheck(ma > 0 && mb > 0, comm, PETSC_ERR_USER_INPUT, "w2: a density has no mass (%g, %g)", (double)ma, (double)mb);
   PetscCall(VecScale(a, 1.0 / ma));
   PetscCall(VecScale(b, 1.0 / mb));
-  if (!strcmp(method, "entropic")) PetscCall(W2JKOSetType(jko, "entropic"));
+  if (strcmp(method, "circle")) PetscCall(W2JKOSetType(jko, method));
   /* W2^2 on a grid is exact only to O(h^2): a default relative gap of 1e-6 (-jko_rtol overrides) */
   PetscCall(W2JKOSetTolerances(jko, 1e-6, PETSC_DEFAULT, PETSC_DEFAULT));
   PetscCall(W2JKOSetFromOptions(jko));
+  if (strcmp(method, "circle")) { /* -jko_type may have chosen another method: report the one that ran */
+    const char *type;
+    PetscCall(W2JKOGetType(jko, &type));
+    PetscCall(PetscStrncpy(method, type, mlen));
+  }
   PetscCall(PetscMemzero(info, sizeof(*info)));
   if (!help) {
     if (!strcmp(method, "circle")) {
