@@ -33,7 +33,16 @@
    error is at most delta (delta = rtol/10 of the stage, and marginal_tol/10 for W2: below what the stage
    asks), and computes the other points exactly by the log-domain sum along the line (O(N) each); fft takes
    every FFT value (an error if one is not positive); log sums every point in the log domain (O(N) each).
-   In 2-D the two passes compose: relative error <= 2 delta per application. */
+   In 2-D the two passes compose: relative error <= 2 delta per application.
+
+   Parallel (jko->comm of K ranks): every field stays whole on every rank, the work is split. A pass along an axis
+   of several lines transforms and sums only this rank's block of lines (rows for axis 0, columns for axis 1:
+   whole lines, as the 1-D transforms need) and then shares the blocks (MPI_Allgatherv; columns packed row segment
+   by row segment); the one line of a 1-D grid is transformed by every rank (O(N log N)) and its log-domain sums, O(N)
+   each, are split by points. The pointwise work (the exponentials of the marginal, the scalar prox, the summands
+   of the gap and the energy, the barycentres) is split by blocks of points and shared the same way, and every
+   sum runs over the shared whole array in the serial order: K ranks hold the same bits, and differ from one rank
+   only where FFTW's plan for a block of lines rounds differently from its plan for all of them. */
 
 typedef enum {
   KERNEL_AUTO,
@@ -55,7 +64,8 @@ typedef struct {
   PetscReal    *lk[NKIND];                              /* log kernels at wrapped index difference k */
   fftw_complex *hk[NKIND];                              /* their DFTs (N/2 + 1) */
   PetscReal     bound[NKIND];                           /* E per unit |a|_2 (criterion above) */
-  fftw_plan     r2c, c2r, kernel;                       /* all lines of a field at once; one kernel line */
+  PetscInt      l0, l1, i0, i1;                         /* this rank: lines [l0, l1), their points [i0, i1) */
+  fftw_plan     r2c, c2r, kernel;                       /* this rank's lines at once (NULL if none); one kernel line */
 } Axis;
 
 typedef struct {
@@ -67,8 +77,11 @@ typedef struct {
   fftw_complex *spec, *kspec;
   PetscReal    *lmax, *la2; /* per line: max of the input, |a|_2 */
   PetscReal     kernel_eps, delta;
-  PetscInt64    nfft, nlog;  /* line points by FFT and by the log-domain sum, this stage */
-  PetscReal     worst;       /* largest relative error bound E / y^ of an FFT value kept */
+  PetscInt64    nfft, nlog;  /* line points by FFT and by the log-domain sum, this stage, this rank */
+  PetscReal     worst;       /* largest relative error bound E / y^ of an FFT value kept, this rank */
+  MPI_Comm      comm;
+  PetscInt      p0, p1;      /* this rank's block of points for the pointwise work */
+  PetscReal    *terms;       /* two summands per point */
 } Entropic;
 
 /* LSE_j in[j stride] + lk[(i - j) mod N] along one line, stable for any range (j <= i: k = i - j; j > i: k = i - j + N) */
@@ -84,7 +97,24 @@ static PetscReal LineLSE(PetscInt N, PetscInt stride, const PetscReal in[], cons
   return m + PetscLogReal(s);
 }
 
-/* out = LSE of in + lk[kind] along every line of the axis (out may not alias in) */
+static PetscInt CountNaN(PetscInt n, const PetscReal a[])
+{
+  PetscInt c = 0;
+  for (PetscInt p = 0; p < n; p++) c += PetscIsNanReal(a[p]) ? 1 : 0;
+  return c;
+}
+
+/* every rank's block of out (the points [i0, i1) of the lines [l0, l1) of each rank) onto every rank */
+static PetscErrorCode AxisShare(Entropic *e, const Axis *ax, PetscReal out[])
+{
+  PetscFunctionBeginUser;
+  if (ax->lines == 1) PetscCall(W2JKOShareBlocks(e->comm, ax->N, 1, out)); /* one line: stride 1, split by points */
+  else if (ax->stride == 1) PetscCall(W2JKOShareBlocks(e->comm, ax->lines, ax->N, out));
+  else PetscCall(W2JKOShareColumns(e->comm, ax->lines, ax->N, out, e->re)); /* the FFT buffer is free again */
+  PetscFunctionReturn(0);
+}
+
+/* out = LSE of in + lk[kind] along every line of the axis (out may not alias in); in whole, out whole on return */
 static PetscErrorCode AxisApply(Entropic *e, const Axis *ax, PetscInt kind, const PetscReal in[], PetscReal out[])
 {
   const PetscInt   N = ax->N, half = N / 2 + 1;
@@ -92,12 +122,13 @@ static PetscErrorCode AxisApply(Entropic *e, const Axis *ax, PetscInt kind, cons
 
   PetscFunctionBeginUser;
   if (e->mode == KERNEL_LOG) {
-    for (PetscInt l = 0; l < ax->lines; l++)
-      for (PetscInt i = 0; i < N; i++) out[l * ax->dist + i * ax->stride] = LineLSE(N, ax->stride, in + l * ax->dist, lk, i);
-    e->nlog += ax->lines * N;
+    for (PetscInt l = ax->l0; l < ax->l1; l++)
+      for (PetscInt i = ax->i0; i < ax->i1; i++) out[l * ax->dist + i * ax->stride] = LineLSE(N, ax->stride, in + l * ax->dist, lk, i);
+    e->nlog += (ax->l1 - ax->l0) * (ax->i1 - ax->i0);
+    PetscCall(AxisShare(e, ax, out));
     PetscFunctionReturn(0);
   }
-  for (PetscInt l = 0; l < ax->lines; l++) {
+  for (PetscInt l = ax->l0; l < ax->l1; l++) {
     const PetscReal *x = in + l * ax->dist;
     PetscReal        m = PETSC_NINFINITY, a2 = 0;
     for (PetscInt k = 0; k < N; k++) m = PetscMax(m, x[k * ax->stride]);
@@ -109,8 +140,8 @@ static PetscErrorCode AxisApply(Entropic *e, const Axis *ax, PetscInt kind, cons
     e->lmax[l] = m;
     e->la2[l]  = PetscSqrtReal(a2);
   }
-  fftw_execute(ax->r2c);
-  for (PetscInt l = 0; l < ax->lines; l++)
+  if (ax->r2c) fftw_execute(ax->r2c);
+  for (PetscInt l = ax->l0; l < ax->l1; l++)
     for (PetscInt k = 0; k < half; k++) {
       fftw_complex   *s  = &e->spec[l * ax->sdist + k * ax->sstride];
       const PetscReal re = (*s)[0] * ax->hk[kind][k][0] - (*s)[1] * ax->hk[kind][k][1];
@@ -118,16 +149,15 @@ static PetscErrorCode AxisApply(Entropic *e, const Axis *ax, PetscInt kind, cons
       (*s)[0]            = re;
       (*s)[1]            = im;
     }
-  fftw_execute(ax->c2r);
-  for (PetscInt l = 0; l < ax->lines; l++) {
+  if (ax->c2r) fftw_execute(ax->c2r);
+  for (PetscInt l = ax->l0; l < ax->l1; l++) {
     const PetscReal m = e->lmax[l], E = e->la2[l] * ax->bound[kind];
-    for (PetscInt i = 0; i < N; i++) {
+    for (PetscInt i = ax->i0; i < ax->i1; i++) {
       const PetscInt  p = l * ax->dist + i * ax->stride;
       const PetscReal y = e->re[p] / N; /* FFTW's inverse is unnormalised */
       if (m == PETSC_NINFINITY) out[p] = PETSC_NINFINITY;
       else if (e->mode == KERNEL_FFT || y * e->delta >= E) {
-        PetscCheck(y > 0, PETSC_COMM_SELF, PETSC_ERR_NOT_CONVERGED, "-jko_entropic_kernel fft: the FFT convolution lost every digit (value %g <= 0, error bound %g) at eps %g; use -jko_entropic_kernel auto or log", (double)y, (double)E, (double)e->kernel_eps);
-        out[p]   = m + PetscLogReal(y);
+        out[p]   = y > 0 ? m + PetscLogReal(y) : NAN; /* forced fft: a refused value, reported below */
         e->worst = PetscMax(e->worst, E / y);
         e->nfft++;
       } else {
@@ -135,6 +165,12 @@ static PetscErrorCode AxisApply(Entropic *e, const Axis *ax, PetscInt kind, cons
         e->nlog++;
       }
     }
+  }
+  PetscCall(AxisShare(e, ax, out));
+  if (e->mode == KERNEL_FFT) { /* NaN marks a refused value: the shared field tells every rank at once, no extra message */
+    const PetscInt bad = CountNaN(ax->N * ax->lines, out);
+    PetscCheck(!bad, e->comm, PETSC_ERR_NOT_CONVERGED, "-jko_entropic_kernel fft: the FFT convolution lost every digit (a value <= 0 against its error bound) at %" PetscInt_FMT " of %" PetscInt_FMT " line points at eps %g; use -jko_entropic_kernel auto or log", bad, ax->N * ax->lines,
+               (double)e->kernel_eps);
   }
   PetscFunctionReturn(0);
 }
@@ -151,14 +187,22 @@ static PetscErrorCode Gibbs(Entropic *e, PetscInt dim, PetscInt kind0, PetscInt 
   PetscFunctionReturn(0);
 }
 
-/* log sum exp of a[] + b[] (b may be NULL), stable */
-static PetscReal LogSumExp(PetscInt n, const PetscReal a[], const PetscReal b[])
+/* log sum exp of the whole field a[], stable; the exponentials split by points, summed in order */
+static PetscErrorCode LogSumExp(Entropic *e, PetscInt n, const PetscReal a[], PetscReal *lse)
 {
   PetscReal m = PETSC_NINFINITY, s = 0;
-  for (PetscInt p = 0; p < n; p++) m = PetscMax(m, a[p] + (b ? b[p] : 0));
-  if (m == PETSC_NINFINITY) return m;
-  for (PetscInt p = 0; p < n; p++) s += PetscExpReal(a[p] + (b ? b[p] : 0) - m);
-  return m + PetscLogReal(s);
+
+  PetscFunctionBeginUser;
+  for (PetscInt p = 0; p < n; p++) m = PetscMax(m, a[p]);
+  if (m == PETSC_NINFINITY) {
+    *lse = m;
+    PetscFunctionReturn(0);
+  }
+  for (PetscInt p = e->p0; p < e->p1; p++) e->terms[p] = PetscExpReal(a[p] - m);
+  PetscCall(W2JKOShareBlocks(e->comm, n, 1, e->terms));
+  for (PetscInt p = 0; p < n; p++) s += e->terms[p];
+  *lse = m + PetscLogReal(s);
+  PetscFunctionReturn(0);
 }
 
 /* the log kernels of one eps and, for the FFT, their transforms and the error bound E / |a|_2 */
@@ -198,7 +242,8 @@ static void Kernels(W2JKO jko, Entropic *e, PetscReal eps)
   e->kernel_eps = eps;
 }
 
-/* r = pi^T 1 after a u-update: kappa_j = LSE_i (u_i - c_ij)/eps, r_j = exp(v_j/eps + kappa_j) */
+/* r = pi^T 1 after a u-update: kappa_j = LSE_i (u_i - c_ij)/eps, r_j = exp(v_j/eps + kappa_j), r on this rank's points
+   only (the sweep needs no more; Ladder shares it at the end) */
 static PetscErrorCode Marginal(W2JKO jko, Entropic *e, PetscReal eps)
 {
   const W2Torus *t = &jko->torus;
@@ -206,7 +251,7 @@ static PetscErrorCode Marginal(W2JKO jko, Entropic *e, PetscReal eps)
   PetscFunctionBeginUser;
   for (PetscInt p = 0; p < t->n; p++) e->work2[p] = e->u[p] / eps;
   PetscCall(Gibbs(e, t->dim, GIBBS, GIBBS, e->work2, e->kappa));
-  for (PetscInt p = 0; p < t->n; p++) e->r[p] = PetscExpReal(e->v[p] / eps + e->kappa[p]);
+  for (PetscInt p = e->p0; p < e->p1; p++) e->r[p] = PetscExpReal(e->v[p] / eps + e->kappa[p]);
   PetscFunctionReturn(0);
 }
 
@@ -245,8 +290,7 @@ static PetscErrorCode SolveScalar(const W2Divergence *div, PetscReal qdv, PetscR
     }
     x = nx;
   }
-  PetscCheck(!PetscIsInfOrNanReal(x), PETSC_COMM_SELF, PETSC_ERR_CONV_FAILED, "entropic: the scalar prox of -div_type %s did not converge", div->type);
-  *l = x;
+  *l = x; /* the caller checks that it is finite, on every rank at once */
   PetscFunctionReturn(0);
 }
 
@@ -257,14 +301,19 @@ static PetscErrorCode UpdateV(W2JKO jko, Entropic *e, PetscReal eps, const Petsc
   PetscFunctionBeginUser;
   /* kappa from the current u (Marginal computed it) */
   if (nu) {
-    for (PetscInt p = 0; p < t->n; p++) e->v[p] = nu[p] > 0 ? eps * (PetscLogReal(nu[p] * t->dV) - e->kappa[p]) : PETSC_NINFINITY;
+    for (PetscInt p = e->p0; p < e->p1; p++) e->v[p] = nu[p] > 0 ? eps * (PetscLogReal(nu[p] * t->dV) - e->kappa[p]) : PETSC_NINFINITY;
+    PetscCall(W2JKOShareBlocks(e->comm, t->n, 1, e->v));
   } else {
     const PetscReal beta = eps / (2.0 * jko->tau);
-    for (PetscInt p = 0; p < t->n; p++) {
+    PetscInt        failed;
+    for (PetscInt p = e->p0; p < e->p1; p++) {
       PetscReal l = e->r[p] > 0 ? PetscLogReal(e->r[p]) : e->kappa[p];
       PetscCall(SolveScalar(jko->div, jko->q[p] * t->dV, beta, e->kappa[p], &l));
-      e->v[p] = eps * (l - e->kappa[p]);
+      e->v[p] = PetscIsInfOrNanReal(l) ? NAN : eps * (l - e->kappa[p]); /* NaN: reported below */
     }
+    PetscCall(W2JKOShareBlocks(e->comm, t->n, 1, e->v));
+    failed = CountNaN(t->n, e->v); /* the shared field tells every rank at once */
+    PetscCheck(!failed, e->comm, PETSC_ERR_CONV_FAILED, "entropic: the scalar prox of -div_type %s did not converge at %" PetscInt_FMT " points", jko->div->type, failed);
   }
   PetscFunctionReturn(0);
 }
@@ -278,9 +327,11 @@ static PetscErrorCode TransportCost(W2JKO jko, Entropic *e, PetscReal eps, Petsc
   *total = 0;
   for (PetscInt p = 0; p < t->n; p++) e->work2[p] = e->v[p] / eps;
   for (PetscInt a = 0; a < t->dim; a++) {
+    PetscReal lse;
     PetscCall(Gibbs(e, t->dim, a == 0 ? COST : GIBBS, a == 1 ? COST : GIBBS, e->work2, e->w));
     for (PetscInt p = 0; p < t->n; p++) e->w[p] += e->u[p] / eps;
-    *total += PetscExpReal(LogSumExp(t->n, e->w, NULL));
+    PetscCall(LogSumExp(e, t->n, e->w, &lse));
+    *total += PetscExpReal(lse);
   }
   PetscFunctionReturn(0);
 }
@@ -294,8 +345,19 @@ static PetscErrorCode Barycentres(W2JKO jko, Entropic *e, PetscReal eps, PetscRe
   for (PetscInt p = 0; p < t->n; p++) e->work2[p] = e->u[p] / eps;
   for (PetscInt a = 0; a < t->dim; a++) {
     PetscCall(Gibbs(e, t->dim, a == 0 ? DISP : GIBBS, a == 1 ? DISP : GIBBS, e->work2, e->w));
-    for (PetscInt p = 0; p < t->n; p++) disp[t->dim * p + a] = e->r[p] > 0 ? PetscExpReal(e->v[p] / eps + e->w[p]) / e->r[p] - 0.5 * t->L[a] : 0.0;
+    for (PetscInt p = e->p0; p < e->p1; p++) disp[t->dim * p + a] = e->r[p] > 0 ? PetscExpReal(e->v[p] / eps + e->w[p]) / e->r[p] - 0.5 * t->L[a] : 0.0;
   }
+  PetscCall(W2JKOShareBlocks(e->comm, t->n, t->dim, disp));
+  PetscFunctionReturn(0);
+}
+
+/* the counts and the worst bound of every rank, on every rank */
+static PetscErrorCode CountsOverRanks(Entropic *e)
+{
+  PetscFunctionBeginUser;
+  PetscCall(MPIU_Allreduce(MPI_IN_PLACE, &e->nfft, 1, MPIU_INT64, MPI_SUM, e->comm));
+  PetscCall(MPIU_Allreduce(MPI_IN_PLACE, &e->nlog, 1, MPIU_INT64, MPI_SUM, e->comm));
+  PetscCall(MPIU_Allreduce(MPI_IN_PLACE, &e->worst, 1, MPIU_REAL, MPI_MAX, e->comm));
   PetscFunctionReturn(0);
 }
 
@@ -319,12 +381,18 @@ static PetscErrorCode Stage(W2JKO jko, Entropic *e, PetscReal eps, PetscReal rto
   for (*used = 0;; (*used)++) {
     PetscCall(UpdateU(jko, e, eps));
     PetscCall(Marginal(jko, e, eps));
-    for (PetscInt p = 0; p < t->n; p++) e->work2[p] = e->r[p] / t->dV; /* rho */
+    for (PetscInt p = e->p0; p < e->p1; p++) e->work2[p] = e->r[p] / t->dV; /* rho */
+    /* the summands split by points, shared in one exchange, summed over the whole array in order */
     if (nu) {
       PetscReal tv = 0, lag = 0;
+      for (PetscInt p = e->p0; p < e->p1; p++) {
+        e->terms[2 * p]     = PetscAbsReal(e->work2[p] - nu[p]);
+        e->terms[2 * p + 1] = nu[p] > 0 || e->r[p] > 0 ? e->v[p] * (e->r[p] - nu[p] * t->dV) : 0.0;
+      }
+      PetscCall(W2JKOShareBlocks(e->comm, t->n, 2, e->terms));
       for (PetscInt p = 0; p < t->n; p++) {
-        tv += PetscAbsReal(e->work2[p] - nu[p]);
-        if (nu[p] > 0 || e->r[p] > 0) lag += e->v[p] * (e->r[p] - nu[p] * t->dV);
+        tv += e->terms[2 * p];
+        lag += e->terms[2 * p + 1];
       }
       info->marginal = 0.5 * tv * t->dV;
       info->gap      = PetscAbsReal(lag);
@@ -333,9 +401,11 @@ static PetscErrorCode Stage(W2JKO jko, Entropic *e, PetscReal eps, PetscReal rto
       info->converged = (PetscBool)(info->marginal <= jko->marginal_tol && (info->rel_gap <= rtol || info->gap <= jko->atol));
     } else {
       PetscReal e1;
-      for (PetscInt p = 0; p < t->n; p++) e->w[p] = -e->v[p] / (2.0 * jko->tau);
-      info->gap = W2JKOFenchelGap(jko->div, t, jko->q, e->work2, e->w);
-      e1        = W2JKOEnergy(jko->div, t, jko->q, e->work2);
+      for (PetscInt p = e->p0; p < e->p1; p++) e->w[p] = -e->v[p] / (2.0 * jko->tau);
+      W2JKOEnergyGapTerms(jko->div, jko->q, e->work2, e->w, e->p0, e->p1, e->terms);
+      PetscCall(W2JKOShareBlocks(e->comm, t->n, 2, e->terms));
+      info->gap = W2JKOSumTerms(t, 2, 1, e->terms);
+      e1        = W2JKOSumTerms(t, 2, 0, e->terms);
       /* the transport cost sets the scale; refresh it whenever the gap might pass */
       if (cost < 0 || info->gap <= rtol * (cost / (2.0 * jko->tau) + PetscAbsReal(energy_mu - e1))) PetscCall(TransportCost(jko, e, eps, &cost));
       info->rel_gap   = info->gap / PetscMax(cost / (2.0 * jko->tau) + PetscAbsReal(energy_mu - e1), PETSC_SMALL * PETSC_SMALL);
@@ -346,6 +416,7 @@ static PetscErrorCode Stage(W2JKO jko, Entropic *e, PetscReal eps, PetscReal rto
     PetscCall(UpdateV(jko, e, eps, nu));
   }
   info->w2sq = cost;
+  if (jko->monitor) PetscCall(CountsOverRanks(e));
   if (jko->monitor)
     PetscCall(PetscPrintf(jko->comm, "  entropic eps %.3e: -jko_entropic_kernel %s: %" PetscInt64_FMT " line points by FFT (largest relative error bound %.1e, delta %.1e), %" PetscInt64_FMT " by the log-domain sum\n", (double)eps, KernelNames[e->mode], e->nfft, (double)e->worst,
                           (double)e->delta, e->nlog));
@@ -366,6 +437,7 @@ static PetscErrorCode Ladder(W2JKO jko, Entropic *e, const PetscReal nu[], Petsc
     if (last || total >= jko->max_it) break;
     eps = PetscMax(eps * e->epsilon_factor, e->epsilon);
   }
+  PetscCall(W2JKOShareBlocks(e->comm, jko->torus.n, 1, e->r));
   info->iterations = total;
   info->epsilon    = eps;
   if (eps > e->epsilon * (1 + 1e-12)) info->converged = PETSC_FALSE; /* ran out before the last stage */
@@ -428,6 +500,7 @@ PetscErrorCode W2JKOEntropicGibbs(W2JKO jko, PetscReal eps, PetscReal delta, con
   e->nfft = e->nlog = 0;
   e->worst          = 0;
   PetscCall(Gibbs(e, jko->torus.dim, GIBBS, GIBBS, in, out));
+  PetscCall(CountsOverRanks(e));
   if (nlog) *nlog = e->nlog;
   if (worst) *worst = e->worst;
   PetscFunctionReturn(0);
@@ -468,11 +541,11 @@ static PetscErrorCode DestroyEntropic(W2JKO jko)
   PetscFunctionBeginUser;
   PetscCall(PetscFree4(e->u, e->v, e->kappa, e->r));
   PetscCall(PetscFree4(e->w, e->lm, e->work, e->work2));
-  PetscCall(PetscFree2(e->lmax, e->la2));
+  PetscCall(PetscFree3(e->lmax, e->la2, e->terms));
   for (PetscInt a = 0; a < jko->torus.dim; a++) {
     Axis *ax = &e->axis[a];
-    fftw_destroy_plan(ax->r2c);
-    fftw_destroy_plan(ax->c2r);
+    if (ax->r2c) fftw_destroy_plan(ax->r2c);
+    if (ax->c2r) fftw_destroy_plan(ax->c2r);
     fftw_destroy_plan(ax->kernel);
     PetscCall(PetscFree3(ax->lk[GIBBS], ax->lk[COST], ax->lk[DISP]));
     for (PetscInt kind = 0; kind < NKIND; kind++) fftw_free(ax->hk[kind]);
@@ -485,15 +558,18 @@ static PetscErrorCode DestroyEntropic(W2JKO jko)
   PetscFunctionReturn(0);
 }
 
-/* axis a: geometry of its lines in a field and in the half spectra, its buffers and FFTW plans
-   (FFTW_ESTIMATE: the same plan on every rank, so redundant parallel solves stay bitwise identical) */
+/* axis a: geometry of its lines in a field and in the half spectra, this rank's share of them, its buffers
+   and FFTW plans for this rank's lines (FFTW_ESTIMATE: no timing enters the plan, so runs repeat bit for bit) */
 static PetscErrorCode AxisCreate(const W2Torus *t, PetscInt a, Entropic *e)
 {
   Axis          *ax = &e->axis[a];
   const PetscInt N0 = t->N[0];
-  int            N;
+  PetscMPIInt    size, rank;
+  int            N, nl;
 
   PetscFunctionBeginUser;
+  PetscCallMPI(MPI_Comm_size(e->comm, &size));
+  PetscCallMPI(MPI_Comm_rank(e->comm, &rank));
   ax->N       = t->N[a];
   ax->lines   = t->n / t->N[a];
   ax->stride  = a == 0 ? 1 : N0;
@@ -501,15 +577,29 @@ static PetscErrorCode AxisCreate(const W2Torus *t, PetscInt a, Entropic *e)
   ax->sstride = a == 0 ? 1 : N0;
   ax->sdist   = a == 0 ? N0 / 2 + 1 : 1;
   N           = (int)ax->N;
+  if (ax->lines == 1) { /* every rank transforms the line, each sums its block of points */
+    ax->l0 = 0;
+    ax->l1 = 1;
+    W2JKOBlock(ax->N, size, rank, &ax->i0, &ax->i1);
+  } else {
+    W2JKOBlock(ax->lines, size, rank, &ax->l0, &ax->l1);
+    ax->i0 = 0;
+    ax->i1 = ax->N;
+  }
+  nl = (int)(ax->l1 - ax->l0);
   PetscCall(PetscMalloc3(ax->N, &ax->lk[GIBBS], ax->N, &ax->lk[COST], ax->N, &ax->lk[DISP]));
   for (PetscInt kind = 0; kind < NKIND; kind++) {
     ax->hk[kind] = fftw_alloc_complex((size_t)(ax->N / 2 + 1));
     PetscCheck(ax->hk[kind], PETSC_COMM_SELF, PETSC_ERR_MEM, "FFTW could not allocate the Gibbs kernel's transform (%" PetscInt_FMT " values)", ax->N);
   }
-  ax->r2c    = fftw_plan_many_dft_r2c(1, &N, (int)ax->lines, e->re, NULL, (int)ax->stride, (int)ax->dist, e->spec, NULL, (int)ax->sstride, (int)ax->sdist, FFTW_ESTIMATE);
-  ax->c2r    = fftw_plan_many_dft_c2r(1, &N, (int)ax->lines, e->spec, NULL, (int)ax->sstride, (int)ax->sdist, e->re, NULL, (int)ax->stride, (int)ax->dist, FFTW_ESTIMATE);
+  if (nl > 0) {
+    double       *re   = e->re + ax->l0 * ax->dist;
+    fftw_complex *spec = e->spec + ax->l0 * ax->sdist;
+    ax->r2c            = fftw_plan_many_dft_r2c(1, &N, nl, re, NULL, (int)ax->stride, (int)ax->dist, spec, NULL, (int)ax->sstride, (int)ax->sdist, FFTW_ESTIMATE);
+    ax->c2r            = fftw_plan_many_dft_c2r(1, &N, nl, spec, NULL, (int)ax->sstride, (int)ax->sdist, re, NULL, (int)ax->stride, (int)ax->dist, FFTW_ESTIMATE);
+  }
   ax->kernel = fftw_plan_dft_r2c_1d(N, e->kre, e->kspec, FFTW_ESTIMATE);
-  PetscCheck(ax->r2c && ax->c2r && ax->kernel, PETSC_COMM_SELF, PETSC_ERR_LIB, "FFTW could not plan the Gibbs kernel's transforms along axis %" PetscInt_FMT " (%" PetscInt_FMT " lines of %" PetscInt_FMT ")", a, ax->lines, ax->N);
+  PetscCheck((nl == 0 || (ax->r2c && ax->c2r)) && ax->kernel, PETSC_COMM_SELF, PETSC_ERR_LIB, "FFTW could not plan the Gibbs kernel's transforms along axis %" PetscInt_FMT " (%" PetscInt_FMT " lines of %" PetscInt_FMT ")", a, ax->lines, ax->N);
   PetscFunctionReturn(0);
 }
 
@@ -523,6 +613,13 @@ PetscErrorCode W2JKOCreate_Entropic(W2JKO jko)
 
   PetscFunctionBeginUser;
   PetscCall(PetscNew(&e));
+  e->comm = jko->comm;
+  {
+    PetscMPIInt size, rank;
+    PetscCallMPI(MPI_Comm_size(e->comm, &size));
+    PetscCallMPI(MPI_Comm_rank(e->comm, &rank));
+    W2JKOBlock(n, size, rank, &e->p0, &e->p1);
+  }
   e->epsilon        = 4.0 * h * h; /* a blur of about two cells */
   e->epsilon_start  = 16.0 * e->epsilon;
   e->epsilon_factor = 0.5;
@@ -531,7 +628,7 @@ PetscErrorCode W2JKOCreate_Entropic(W2JKO jko)
   e->delta          = 0.1 * jko->rtol;
   PetscCall(PetscMalloc4(n, &e->u, n, &e->v, n, &e->kappa, n, &e->r));
   PetscCall(PetscMalloc4(n, &e->w, n, &e->lm, n, &e->work, n, &e->work2));
-  PetscCall(PetscMalloc2(n, &e->lmax, n, &e->la2));
+  PetscCall(PetscMalloc3(n, &e->lmax, n, &e->la2, 2 * n, &e->terms));
   e->re    = fftw_alloc_real((size_t)n);
   e->kre   = fftw_alloc_real((size_t)Nmax);
   e->spec  = fftw_alloc_complex((size_t)nspec);
