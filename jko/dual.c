@@ -47,7 +47,10 @@ void W2DualMeasure(W2JKO jko, const W2DualProblem *pb, const PetscReal phi[], co
     /* relative to W2^2 plus the grid's resolution sum_a h_a^2/12: smaller distances are not resolved */
     info->rel_gap = info->gap / (PetscMax(info->w2sq, 0.0) + spread);
   } else {
-    const PetscReal e = W2JKOEnergy(jko->div, t, pb->q, push);
+    const PetscReal e  = W2JKOEnergy(jko->div, t, pb->q, push);
+    PetscReal       mn = PETSC_MAX_REAL;
+    for (PetscInt p = 0; p < t->n; p++) mn = PetscMin(mn, push[p]);
+    info->min_rho = mn;
     info->primal      = e + info->w2sq / (2.0 * pb->tau);
     info->dual        = dual - spread / (2.0 * pb->tau);
     info->gap         = W2JKOFenchelGap(jko->div, t, pb->q, push, phi);
@@ -59,5 +62,9 @@ void W2DualMeasure(W2JKO jko, const W2DualProblem *pb, const PetscReal phi[], co
 PetscBool W2DualConverged(W2JKO jko, const W2DualProblem *pb, const W2JKOInfo *info)
 {
   if (pb->nu) return (PetscBool)((info->rel_gap <= jko->rtol || info->gap <= jko->atol) && info->marginal <= jko->marginal_tol);
+  /* where f'(0+) = -inf (kl, jsd, ...) the discrete optimum q (f')^-1(phi) is > 0 in every cell, so an empty
+     Laguerre cell is a point the solve has not reached, however little it adds to the gap (q f(0) + q f*(phi)
+     is small when phi is very negative); and the next step could not start from it */
+  if (jko->div->needs_positive && !(info->min_rho > 0)) return PETSC_FALSE;
   return (PetscBool)(info->rel_gap <= jko->rtol || info->gap <= jko->atol);
 }
