@@ -391,6 +391,7 @@ PetscErrorCode W2JKOCreate_BFM(W2JKO jko)
   PetscCall(PetscMalloc4(n, &b->drho, n, &b->g, n, &b->d, n, &b->bpush));
   PetscCall(PetscMalloc3(n, &b->wsc, n, &b->gs, n, &b->wmu));
   jko->data           = b;
+  jko->zero_source_ok = PETSC_TRUE; /* the semi-discrete source may have empty cells */
   jko->setfromoptions = SetFromOptionsBFM;
   jko->step           = StepBFM;
   jko->distance       = DistanceBFM;

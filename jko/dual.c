@@ -23,7 +23,12 @@ void W2DualDensity(W2JKO jko, const W2DualProblem *pb, const PetscReal phi[], Pe
 
 void W2DualJKOStart(W2JKO jko, const PetscReal mu[], PetscReal phi[])
 {
-  for (PetscInt p = 0; p < jko->torus.n; p++) phi[p] = jko->div->df(jko->div, mu[p] / jko->q[p]);
+  /* an empty cell of P_{k-1} (W2JKOStep lets one through where f(0) is finite) starts at the potential of the
+     smallest positive ratio mu/q instead of f'(0+) = -inf, which would make its site win the whole torus */
+  PetscReal floor = PETSC_MAX_REAL;
+  for (PetscInt p = 0; p < jko->torus.n; p++)
+    if (mu[p] > 0) floor = PetscMin(floor, mu[p] / jko->q[p]);
+  for (PetscInt p = 0; p < jko->torus.n; p++) phi[p] = jko->div->df(jko->div, mu[p] > 0 ? mu[p] / jko->q[p] : floor);
 }
 
 PetscReal W2DualSpread(const W2Torus *t, const PetscReal mu[])
@@ -47,10 +52,7 @@ void W2DualMeasure(W2JKO jko, const W2DualProblem *pb, const PetscReal phi[], co
     /* relative to W2^2 plus the grid's resolution sum_a h_a^2/12: smaller distances are not resolved */
     info->rel_gap = info->gap / (PetscMax(info->w2sq, 0.0) + spread);
   } else {
-    const PetscReal e  = W2JKOEnergy(jko->div, t, pb->q, push);
-    PetscReal       mn = PETSC_MAX_REAL;
-    for (PetscInt p = 0; p < t->n; p++) mn = PetscMin(mn, push[p]);
-    info->min_rho = mn;
+    const PetscReal e = W2JKOEnergy(jko->div, t, pb->q, push);
     info->primal      = e + info->w2sq / (2.0 * pb->tau);
     info->dual        = dual - spread / (2.0 * pb->tau);
     info->gap         = W2JKOFenchelGap(jko->div, t, pb->q, push, phi);
@@ -62,9 +64,5 @@ void W2DualMeasure(W2JKO jko, const W2DualProblem *pb, const PetscReal phi[], co
 PetscBool W2DualConverged(W2JKO jko, const W2DualProblem *pb, const W2JKOInfo *info)
 {
   if (pb->nu) return (PetscBool)((info->rel_gap <= jko->rtol || info->gap <= jko->atol) && info->marginal <= jko->marginal_tol);
-  /* where f'(0+) = -inf (kl, jsd, ...) the discrete optimum q (f')^-1(phi) is > 0 in every cell, so an empty
-     Laguerre cell is a point the solve has not reached, however little it adds to the gap (q f(0) + q f*(phi)
-     is small when phi is very negative); and the next step could not start from it */
-  if (jko->div->needs_positive && !(info->min_rho > 0)) return PETSC_FALSE;
   return (PetscBool)(info->rel_gap <= jko->rtol || info->gap <= jko->atol);
 }

@@ -60,7 +60,9 @@ PetscErrorCode W2JKODestroy(W2JKO *jko);
 /* sum v dV over the gathered field: the same number on every process layout */
 PetscErrorCode W2JKOMassOf(W2JKO jko, Vec v, PetscReal *mass);
 
-/* One JKO step from mu = P_{k-1} (unit mass, >= 0; > 0 when the divergence needs it) into rho = P_k.
+/* One JKO step from mu = P_{k-1} (unit mass, >= 0; > 0 when f'(0+) = -inf, except that bfm and newton take
+   empty cells where f(0) is finite: their computed P_k can leave a Laguerre cell empty where the exact density
+   is tiny) into rho = P_k.
    Stops when gap <= rtol * scale or gap <= atol, scale = W2^2/(2 tau) + |F(P_{k-1}) - F(P_k)| (the size
    of the step); otherwise an error, or with -jko_error_if_not_converged false a recorded warning.
    rho may not alias mu. */

@@ -119,6 +119,7 @@ struct W2JKO_s {
   PetscReal     tau, rtol, atol, marginal_tol;
   PetscInt      max_it;
   PetscBool     error_if_not_converged, monitor, setup;
+  PetscBool     zero_source_ok; /* the type takes a P_{k-1} with empty cells when f(0) is finite (bfm, newton) */
   PetscInt      unconverged;
   PetscReal    *q, *mu, *nu, *rho; /* whole fields, on every rank */
   Vec           natural, all;

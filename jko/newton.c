@@ -483,6 +483,7 @@ PetscErrorCode W2JKOCreate_Newton(W2JKO jko)
   nw->shift        = 1e-10;
   nw->max_halvings = 40;
   jko->data        = nw;
+  jko->zero_source_ok = PETSC_TRUE; /* the semi-discrete source may have empty cells */
   PetscCall(BuildLevels(jko));
   jko->setfromoptions = SetFromOptionsNewton;
   jko->step           = StepNewton;
