@@ -77,7 +77,7 @@ PetscErrorCode W2CommandGeometry(MPI_Comm comm, const char *file)
   PetscCall(VecDuplicate(rho, &w));
   PetscCall(VecDuplicate(rho, &cl));
   PetscCall(W2FamilyEvaluate(target, g, qth, q, NULL));
-  PetscCall(W2GridNormalizeOrdered(g, q, &qmass)); /* layout-independent sum: q enters every J */
+  PetscCall(W2GridNormalize(g, q, &qmass)); /* layout-independent sum: q enters every J */
   PetscCall(W2FamilyEvaluate(fam, g, th, rho, d));
   /* THEORY.md 7: the exact Otto pull-back metric */
   PetscCall(W2MetricOtto(metric, rho, n, d, NULL, G));

@@ -51,7 +51,7 @@ PetscErrorCode W2CommandNatgrad(MPI_Comm comm, const char *file)
 
   PetscCall(DMCreateGlobalVector(g->da, &q));
   PetscCall(W2FamilyEvaluate(target, g, qth, q, NULL));
-  PetscCall(W2GridNormalizeOrdered(g, q, &mass)); /* layout-independent sum: q enters every J */
+  PetscCall(W2GridNormalize(g, q, &mass)); /* layout-independent sum: q enters every J */
   PetscCall(W2NatgradCreate(g, fam, div, q, &ng));
   ng->beta    = beta;
   ng->damping = damping;

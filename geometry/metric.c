@@ -154,54 +154,6 @@ PetscErrorCode W2MetricOtto(W2Metric *m, Vec rho, PetscInt n, Vec drho[], Vec Ph
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode W2GridOrderedDots(const W2Grid *g, PetscInt n, Vec x[], Vec y[], PetscReal out[])
-{
-  Vec         w, nat, seq;
-  VecScatter  sc;
-  PetscMPIInt rank;
-
-  PetscFunctionBeginUser;
-  PetscCallMPI(MPI_Comm_rank(g->comm, &rank));
-  PetscCall(DMGetGlobalVector(g->da, &w));
-  PetscCall(DMDACreateNaturalVector(g->da, &nat));
-  PetscCall(VecScatterCreateToZero(nat, &sc, &seq));
-  for (PetscInt k = 0; k < n; k++) {
-    if (y[k]) PetscCall(VecPointwiseMult(w, x[k], y[k]));
-    else PetscCall(VecCopy(x[k], w));
-    PetscCall(DMDAGlobalToNaturalBegin(g->da, w, INSERT_VALUES, nat));
-    PetscCall(DMDAGlobalToNaturalEnd(g->da, w, INSERT_VALUES, nat));
-    PetscCall(VecScatterBegin(sc, nat, seq, INSERT_VALUES, SCATTER_FORWARD));
-    PetscCall(VecScatterEnd(sc, nat, seq, INSERT_VALUES, SCATTER_FORWARD));
-    out[k] = 0;
-    if (rank == 0) {
-      const PetscScalar *a;
-      PetscInt           len;
-      PetscCall(VecGetLocalSize(seq, &len));
-      PetscCall(VecGetArrayRead(seq, &a));
-      for (PetscInt c = 0; c < len; c++) out[k] += PetscRealPart(a[c]);
-      PetscCall(VecRestoreArrayRead(seq, &a));
-    }
-  }
-  PetscCallMPI(MPI_Bcast(out, (PetscMPIInt)n, MPIU_REAL, 0, g->comm));
-  PetscCall(VecScatterDestroy(&sc));
-  PetscCall(VecDestroy(&seq));
-  PetscCall(VecDestroy(&nat));
-  PetscCall(DMRestoreGlobalVector(g->da, &w));
-  PetscFunctionReturn(0);
-}
-
-PetscErrorCode W2GridNormalizeOrdered(const W2Grid *g, Vec v, PetscReal *mass)
-{
-  Vec x[1] = {v}, y[1] = {NULL};
-
-  PetscFunctionBeginUser;
-  PetscCall(W2GridOrderedDots(g, 1, x, y, mass));
-  *mass *= g->dV;
-  PetscCheck(*mass > 0 && PetscIsNormalReal(*mass), g->comm, PETSC_ERR_USER_INPUT, "a density must have positive finite mass to be normalised, got %g", (double)*mass);
-  PetscCall(VecScale(v, 1.0 / *mass));
-  PetscFunctionReturn(0);
-}
-
 PetscErrorCode W2MetricOtto1DClosedForm(W2Family fam, const W2Grid *grid, const PetscReal th[], PetscInt M, PetscReal g[])
 {
   const PetscInt  n = fam->n;

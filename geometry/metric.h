@@ -19,11 +19,6 @@ PetscErrorCode W2MetricDestroy(W2Metric **m);
 /* Solve -div(rho grad Phi_i) = d_i rho (mean zero) for i < n and return g_ij = int rho grad Phi_i . grad Phi_j
    (row-major n x n, on every rank). Phi may be NULL; else it receives the n potentials. */
 PetscErrorCode W2MetricOtto(W2Metric *m, Vec rho, PetscInt n, Vec drho[], Vec Phi[], PetscReal g[]);
-/* out[k] = sum over the cells of x[k] y[k] (y[k] NULL: of x[k]), summed in natural (row-major) order on rank 0 and
-   broadcast: the same bits on any number of ranks (a VecDot's partial sums depend on the layout) */
-PetscErrorCode W2GridOrderedDots(const W2Grid *grid, PetscInt n, Vec x[], Vec y[], PetscReal out[]);
-/* W2GridNormalize with the mass summed by W2GridOrderedDots: the same normalised density on any layout */
-PetscErrorCode W2GridNormalizeOrdered(const W2Grid *grid, Vec v, PetscReal *mass);
 /* 1-D closed form on the circle: g_ij = int (F_i - c_i)(F_j - c_j) / rho, F_i(x) = int_0^x d_i rho,
    c_i = int F_i/rho / int 1/rho (periodicity of Phi_i); M quadrature nodes (Simpson for F, trapezoid outside). */
 PetscErrorCode W2MetricOtto1DClosedForm(W2Family fam, const W2Grid *grid, const PetscReal theta[], PetscInt M, PetscReal g[]);

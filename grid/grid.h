@@ -22,7 +22,11 @@ PetscErrorCode W2GridView(const W2Grid *grid, char *buf, size_t len);
 
 /* integral of v over the torus: sum v dV */
 PetscErrorCode W2GridIntegrate(const W2Grid *grid, Vec v, PetscReal *integral);
-/* Rescale v >= 0 to unit integral; mass receives the integral before rescaling. */
+/* out[k] = sum over the cells of x[k] y[k] (y[k] NULL: of x[k]), summed in natural (row-major) order on rank 0 and
+   broadcast: the same bits on any number of ranks (a VecDot's partial sums depend on the layout) */
+PetscErrorCode W2GridOrderedDots(const W2Grid *grid, PetscInt n, Vec x[], Vec y[], PetscReal out[]);
+/* Rescale v >= 0 to unit integral; mass receives the integral before rescaling (summed by W2GridOrderedDots:
+   the same normalised density on any number of ranks). */
 PetscErrorCode W2GridNormalize(const W2Grid *grid, Vec v, PetscReal *mass);
 
 static inline PetscReal W2GridX(const W2Grid *g, PetscInt i) { return (i + 0.5) * g->h[0]; }
