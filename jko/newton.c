@@ -55,6 +55,7 @@ typedef struct {
   PetscInt  nlev, max_levels, min_cells;
   PetscBool ksp_ready;
   PetscReal eta_max, eta_min, mass_floor, shift, trust, coarse_rtol;
+  PetscBool trust_set; /* -jko_newton_trust given; else the default by problem */
   PetscInt  max_halvings, linear_its;
 } Newton;
 
@@ -176,7 +177,7 @@ static PetscErrorCode Solve(W2JKO jko, Level *lv, const Problem *pb, PetscBool f
   const PetscInt n  = t->n;
   const PetscReal hmin = PetscMin(t->h[0], t->dim == 2 ? t->h[1] : t->h[0]);
   Eval          *cur = &lv->ev[0], *tri = &lv->ev[1];
-  PetscReal      energy_mu = 0, spread = W2DualSpread(t, pb->mu), floor = PETSC_MAX_REAL, mean = 0, gprev = -1, alpha = 0, trust = nw->trust >= 0 ? nw->trust : (pb->nu ? 0.25 : 1.0), radius = trust;
+  PetscReal      energy_mu = 0, spread = W2DualSpread(t, pb->mu), floor = PETSC_MAX_REAL, mean = 0, gprev = -1, alpha = 0, trust = nw->trust_set ? nw->trust : (pb->nu ? 0.25 : 1.0), radius = trust;
   PetscInt       it;
   PetscBool      stalled = PETSC_FALSE;
 
@@ -432,7 +433,7 @@ static PetscErrorCode SetFromOptionsNewton(PetscOptionItems *PetscOptionsObject,
   PetscCall(PetscOptionsInt("-newton_levels", "Grids of the multiscale solve, the finest included (each coarser one has half the cells per axis)", NULL, levels, &levels, NULL));
   PetscCall(PetscOptionsInt("-newton_min_cells", "Fewest cells per axis of a coarse grid", NULL, cells, &cells, NULL));
   PetscCall(PetscOptionsReal("-newton_coarse_rtol", "Relative gap (and W2 marginal) the coarse grids are solved to", NULL, nw->coarse_rtol, &nw->coarse_rtol, NULL));
-  PetscCall(PetscOptionsReal("-newton_trust", "Largest change of a potential in the first step, in units of h^2/tau (0: no trust region; default 1 for JKO steps, 0.25 for W2)", NULL, nw->trust, &nw->trust, NULL));
+  PetscCall(PetscOptionsReal("-newton_trust", "Largest change of a potential in the first step, in units of h^2/tau (0: no trust region; default 1 for JKO steps, 0.25 for W2)", NULL, nw->trust, &nw->trust, &nw->trust_set));
   PetscCall(PetscOptionsReal("-newton_eta_max", "Largest relative residual of the linear solve (Eisenstat-Walker forcing)", NULL, nw->eta_max, &nw->eta_max, NULL));
   PetscCall(PetscOptionsReal("-newton_eta_min", "Smallest relative residual of the linear solve", NULL, nw->eta_min, &nw->eta_min, NULL));
   PetscCall(PetscOptionsReal("-newton_mass_floor", "eps0 of KMT's damping rule, relative to the mean cell mass (0: off): no cell falls below half of it or of its initial mass", NULL, nw->mass_floor, &nw->mass_floor, NULL));
@@ -442,7 +443,7 @@ static PetscErrorCode SetFromOptionsNewton(PetscOptionItems *PetscOptionsObject,
   PetscCheck(levels >= 1 && levels <= 20, jko->comm, PETSC_ERR_USER_INPUT, "-jko_newton_levels must be in [1, 20], got %" PetscInt_FMT, levels);
   PetscCheck(cells >= 2, jko->comm, PETSC_ERR_USER_INPUT, "-jko_newton_min_cells must be >= 2, got %" PetscInt_FMT, cells);
   PetscCheck(nw->coarse_rtol > 0 && nw->coarse_rtol < 1, jko->comm, PETSC_ERR_USER_INPUT, "-jko_newton_coarse_rtol must be in (0, 1), got %g", (double)nw->coarse_rtol);
-  PetscCheck((nw->trust >= 0 || nw->trust == -1) && !PetscIsInfOrNanReal(nw->trust), jko->comm, PETSC_ERR_USER_INPUT, "-jko_newton_trust must be >= 0 and finite, got %g", (double)nw->trust);
+  PetscCheck(!nw->trust_set || (nw->trust >= 0 && !PetscIsInfOrNanReal(nw->trust)), jko->comm, PETSC_ERR_USER_INPUT, "-jko_newton_trust must be >= 0 and finite, got %g", (double)nw->trust);
   PetscCheck(nw->eta_max > 0 && nw->eta_max < 1, jko->comm, PETSC_ERR_USER_INPUT, "-jko_newton_eta_max must be in (0, 1), got %g", (double)nw->eta_max);
   PetscCheck(nw->eta_min > 0 && nw->eta_min <= nw->eta_max, jko->comm, PETSC_ERR_USER_INPUT, "-jko_newton_eta_min must be in (0, -jko_newton_eta_max = %g], got %g", (double)nw->eta_max, (double)nw->eta_min);
   PetscCheck(nw->mass_floor >= 0 && nw->mass_floor <= 1, jko->comm, PETSC_ERR_USER_INPUT, "-jko_newton_mass_floor must be in [0, 1], got %g", (double)nw->mass_floor);
@@ -476,7 +477,7 @@ PetscErrorCode W2JKOCreate_Newton(W2JKO jko)
   nw->max_levels   = 8;
   nw->min_cells    = 8;
   nw->coarse_rtol  = 1e-3;
-  nw->trust        = -1; /* by problem, measured: 1 for JKO steps, 0.25 for W2 (see the top) */
+  nw->trust        = 1.0; /* shown by -help; unless -jko_newton_trust is given: 1 for JKO steps, 0.25 for W2 (measured, see the top) */
   nw->eta_max      = 0.1;
   nw->eta_min      = 1e-10;
   nw->mass_floor   = 0;
